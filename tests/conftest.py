@@ -1,0 +1,15 @@
+"""Shared fixtures. Real data is read from ../shared/data beside the repository, never copied."""
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The folder of real ShapeNetPart / PartNet-E files; tests that need it skip without it."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data folder {SHARED_DATA} is not present")
+    return SHARED_DATA
