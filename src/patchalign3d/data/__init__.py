@@ -1,0 +1,24 @@
+"""Dataset readers: each layout on disk becomes a sequence of :class:`LabelledShape`.
+
+One module per layout (see docs/DATASETS.md for the exact trees and file keys):
+``find3d`` (training data, reader + writer). Every reader takes ``root`` and ``split`` (and a
+``categories`` filter where the layout has categories) and raises ``PatchAlignError`` naming the
+expected file when the layout is wrong.
+"""
+
+from patchalign3d.data.base import LabelledShape, ShapeDataset
+from patchalign3d.data.find3d import (
+    Find3DDataset,
+    read_find3d_object,
+    write_find3d_object,
+    write_find3d_split,
+)
+
+__all__ = [
+    "LabelledShape",
+    "ShapeDataset",
+    "Find3DDataset",
+    "read_find3d_object",
+    "write_find3d_object",
+    "write_find3d_split",
+]
