@@ -1,12 +1,13 @@
 """Dataset readers: each layout on disk becomes a sequence of :class:`LabelledShape`.
 
 One module per layout (see docs/DATASETS.md for the exact trees and file keys):
-``find3d`` (training data, reader + writer). Every reader takes ``root`` and ``split`` (and a
+``shapenetpart`` (txt and hdf5 releases), ``find3d`` (training data, reader + writer). Every reader takes ``root`` and ``split`` (and a
 ``categories`` filter where the layout has categories) and raises ``PatchAlignError`` naming the
 expected file when the layout is wrong.
 """
 
 from patchalign3d.data.base import LabelledShape, ShapeDataset
+from patchalign3d.data.shapenetpart import ShapeNetPartH5, ShapeNetPartPackedNpz, ShapeNetPartTxt
 from patchalign3d.data.find3d import (
     Find3DDataset,
     read_find3d_object,
@@ -17,6 +18,9 @@ from patchalign3d.data.find3d import (
 __all__ = [
     "LabelledShape",
     "ShapeDataset",
+    "ShapeNetPartTxt",
+    "ShapeNetPartH5",
+    "ShapeNetPartPackedNpz",
     "Find3DDataset",
     "read_find3d_object",
     "write_find3d_object",
