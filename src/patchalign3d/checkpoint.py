@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +28,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from patchalign3d.errors import PatchAlignError
+from patchalign3d.io import atomic_output
 from patchalign3d.model import LogitConfig, ModelConfig, PatchAlignNet, PRESETS
 
 FORMAT_NAME = "patchalign3d"
@@ -93,21 +92,11 @@ def save_checkpoint(net: PatchAlignNet, config: CheckpointConfig, out_dir: str |
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     state = {name: tensor.detach().cpu().contiguous() for name, tensor in net.state_dict().items()}
-    _atomic_write(out_dir / WEIGHTS_FILE, lambda path: save_file(state, str(path), metadata={"format": FORMAT_NAME}))
-    text = json.dumps(config.to_dict(), indent=2)
-    _atomic_write(out_dir / CONFIG_FILE, lambda path: Path(path).write_text(text))
+    with atomic_output(out_dir / WEIGHTS_FILE) as temporary:
+        save_file(state, str(temporary), metadata={"format": FORMAT_NAME})
+    with atomic_output(out_dir / CONFIG_FILE) as temporary:
+        temporary.write_text(json.dumps(config.to_dict(), indent=2))
     return out_dir
-
-
-def _atomic_write(target: Path, write) -> None:
-    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    os.close(handle)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> tuple[PatchAlignNet, CheckpointConfig]:
@@ -258,9 +247,14 @@ def convert_official(
         up_axis="z",
         normalization="unit_sphere",
         stage=2,
-        source={"converted_from": Path(path).name, "epoch": checkpoint.get("epoch"), "unused_keys": unused},
+        source={"converted_from": Path(path).name, "epoch": _plain_number(checkpoint.get("epoch")), "unused_keys": unused},
     )
     net = PatchAlignNet(config.model)
     load_state_strict(net, state, where=str(path))
     save_checkpoint(net, config, out_dir)
     return config, unused
+
+
+def _plain_number(value):
+    """An epoch stored as int, float or 0-d tensor -> a JSON number (None stays None)."""
+    return value.item() if isinstance(value, torch.Tensor) else value
