@@ -51,3 +51,20 @@ def test_gradients_reach_every_trainable_parameter():
 def test_unknown_preset_is_named():
     with pytest.raises(ValueError, match="huge"):
         create_model("huge")
+
+
+def test_eval_batchnorm_folding_matches_the_unfolded_layers():
+    net = create_model("tiny", head_dim=8)
+    embed = net.encoder.patch_embed
+    for bn in (embed.bn1, embed.bn2):
+        bn.running_mean.uniform_(-0.5, 0.5)
+        bn.running_var.uniform_(0.5, 2.0)
+        bn.weight.data.uniform_(0.5, 1.5)
+        bn.bias.data.uniform_(-0.2, 0.2)
+    patches = torch.randn(2, 16, 8, 3)
+    embed.eval()
+    folded = embed(patches)
+    embed.train()
+    embed.bn1.eval(), embed.bn2.eval()  # the unfolded branch, with running statistics
+    unfolded = embed(patches)
+    assert torch.allclose(folded, unfolded, atol=1e-5)

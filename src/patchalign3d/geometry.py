@@ -26,15 +26,16 @@ def fps(points: torch.Tensor, num_samples: int) -> torch.Tensor:
     batch, num_points, _ = points.shape
     points = points.float()
     eligible = (points * points).sum(-1) > FPS_MIN_SQUARED_NORM
-    running_min = torch.full((batch, num_points), 1e10, device=points.device)
-    ineligible_value = torch.tensor(-1.0, device=points.device)
+    # Ineligible points start at -1: the running minimum with any distance (>= 0) keeps them there,
+    # so argmax never picks them while an eligible point is left.
+    running_min = torch.where(eligible, 1e10, -1.0)
     picked = torch.zeros(batch, num_samples, dtype=torch.long, device=points.device)
     batch_index = torch.arange(batch, device=points.device)
     last = picked[:, 0]
     for i in range(1, num_samples):
         last_point = points[batch_index, last].unsqueeze(1)
         torch.minimum(running_min, ((points - last_point) ** 2).sum(-1), out=running_min)
-        last = torch.where(eligible, running_min, ineligible_value).argmax(-1)
+        last = running_min.argmax(-1)
         picked[:, i] = last
     return picked
 
@@ -57,8 +58,10 @@ def knn(queries: torch.Tensor, points: torch.Tensor, k: int) -> torch.Tensor:
     """
     if k > points.shape[1]:
         raise ValueError(f"k={k} neighbours requested from a cloud of {points.shape[1]} points")
-    squared = ((queries.unsqueeze(2) - points.unsqueeze(1)) ** 2).sum(-1)
-    return squared.topk(k, dim=-1, largest=False, sorted=True).indices
+    # cdist without the matrix-multiply shortcut: exact differences, so a query that is one of the
+    # points finds itself at distance exactly 0.
+    distances = torch.cdist(queries.float(), points.float(), compute_mode="donot_use_mm_for_euclid_dist")
+    return distances.topk(k, dim=-1, largest=False, sorted=True).indices
 
 
 def knn_group(
