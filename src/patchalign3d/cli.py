@@ -1,0 +1,186 @@
+"""The `patchalign3d` command: thin sub-commands over the Python API.
+
+argparse (the standard library's) is used rather than click because `--parts back seat leg arm` takes
+a variable number of values, which click options cannot. Every user mistake is a `PatchAlignError`,
+printed here as one line with a non-zero exit; nothing else is caught.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import sys
+from pathlib import Path
+
+from patchalign3d.errors import PatchAlignError
+
+EXIT_USER_ERROR = 2
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", metavar="PATH_OR_DIR", help="checkpoint folder (default: the shipped model)")
+    parser.add_argument("--text-encoder", help="override the checkpoint's text encoder id")
+    parser.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
+
+
+def _add_shape_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="shape files, folders or glob patterns")
+    parser.add_argument("--out", default="patchalign3d_out", metavar="DIR", help="output folder")
+    parser.add_argument("--up", choices=("y", "z"), default="y",
+                        help="up axis of the inputs (default y: glTF, ShapeNet, Objaverse)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the point sampling")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="patchalign3d", description="Zero-shot 3D part segmentation by text (PatchAlign3D)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    segment = commands.add_parser("segment", help="label every point/vertex of shapes with the given part names")
+    _add_shape_options(segment)
+    names = segment.add_mutually_exclusive_group(required=True)
+    names.add_argument("--parts", nargs="+", metavar="NAME", help="part names, e.g. --parts back seat leg arm")
+    names.add_argument("--parts-file", metavar="FILE", help="a text file with one part name per line")
+    segment.add_argument("--assign", choices=("nearest", "membership"), default="nearest",
+                         help="patch -> point assignment (default: nearest patch centre)")
+    segment.add_argument("--no-preview", action="store_true", help="do not write PNG previews")
+    _add_model_options(segment)
+
+    features = commands.add_parser("features", help="write patch and per-point features for downstream use")
+    _add_shape_options(features)
+    _add_model_options(features)
+
+    convert = commands.add_parser("convert-checkpoint", help="convert the official patchalign3d.pt to our format")
+    convert.add_argument("source", metavar="PATCHALIGN3D_PT")
+    convert.add_argument("out_dir", metavar="OUT_DIR")
+    convert.add_argument("--text-encoder", default="open_clip:ViT-bigG-14/laion2b_s39b_b160k",
+                         help="text encoder id recorded in the config (default: the paper's OpenCLIP ViT-bigG-14)")
+    return parser
+
+
+def expand_inputs(patterns: list[str]) -> list[Path]:
+    """Files, folders (their supported shape files, sorted) and glob patterns -> a list of files."""
+    from patchalign3d.io import SUPPORTED_SUFFIXES
+
+    files: list[Path] = []
+    for pattern in patterns:
+        path = Path(pattern)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+            if not found:
+                raise PatchAlignError(f"{path}: folder holds no shape file ({', '.join(SUPPORTED_SUFFIXES)})")
+            files.extend(found)
+        elif any(ch in pattern for ch in "*?["):
+            found = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+            if not found:
+                raise PatchAlignError(f"{pattern}: no file matches")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise PatchAlignError(f"{path}: no such file or folder")
+    return files
+
+
+def output_stems(files: list[Path]) -> list[str]:
+    """A distinct output name per input: the file stem, suffixed with its extension when stems collide."""
+    stems = [f.stem for f in files]
+    return [s if stems.count(s) == 1 else f"{s}_{f.suffix.lstrip('.')}_{i}" for i, (s, f) in enumerate(zip(stems, files))]
+
+
+def read_part_names(args: argparse.Namespace) -> list[str]:
+    if args.parts is not None:
+        return args.parts
+    path = Path(args.parts_file)
+    if not path.is_file():
+        raise PatchAlignError(f"{path}: no such parts file")
+    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
+def _load_model(args: argparse.Namespace):
+    from patchalign3d.segment import PatchAlign3D
+
+    return PatchAlign3D.from_pretrained(args.checkpoint, device=args.device, text_encoder=args.text_encoder)
+
+
+def _for_each_shape(files: list[Path], work) -> int:
+    """Run work(file, stem) per file with a progress bar; a bad file is reported and skipped.
+    Returns the number of failures."""
+    from tqdm import tqdm
+
+    failures = 0
+    bar = tqdm(list(zip(files, output_stems(files))), unit="shape", disable=len(files) < 2, file=sys.stderr)
+    for file, stem in bar:
+        try:
+            work(file, stem)
+        except PatchAlignError as error:
+            failures += 1
+            tqdm.write(f"error: {error}", file=sys.stderr)
+    return failures
+
+
+def run_segment(args: argparse.Namespace) -> int:
+    from patchalign3d.io import load_shape
+    from patchalign3d.segment import save_segmentation
+
+    files = expand_inputs(args.inputs)
+    parts = read_part_names(args)
+    model = _load_model(args)
+    model.encode_parts(parts)  # validate names and text dimension before any shape is read
+
+    def work(file: Path, stem: str) -> None:
+        shape = load_shape(file)
+        result = model.segment(shape, parts, up=args.up, assign=args.assign, seed=args.seed)
+        written = save_segmentation(result, shape, args.out, stem, preview=not args.no_preview)
+        print(f"{file}: {len(result.labels)} {'vertices' if shape.is_mesh else 'points'} -> {written[0].parent}/{stem}.*")
+        width = max(len(name) for name in parts)
+        for name, share in result.part_shares().items():
+            print(f"  {name:<{width}}  {100 * share:5.1f}%")
+
+    failures = _for_each_shape(files, work)
+    return EXIT_USER_ERROR if failures else 0
+
+
+def run_features(args: argparse.Namespace) -> int:
+    from patchalign3d.io import load_shape
+    from patchalign3d.segment import save_features
+
+    files = expand_inputs(args.inputs)
+    model = _load_model(args)
+
+    def work(file: Path, stem: str) -> None:
+        path = save_features(model, load_shape(file), args.out, stem, up=args.up, seed=args.seed)
+        print(f"{file}: -> {path}")
+
+    return EXIT_USER_ERROR if _for_each_shape(files, work) else 0
+
+
+def run_convert_checkpoint(args: argparse.Namespace) -> int:
+    from patchalign3d.checkpoint import convert_official
+
+    config, unused = convert_official(args.source, args.out_dir, text_encoder=args.text_encoder)
+    print(f"wrote {args.out_dir} (encoder {config.model.encoder.depth}x{config.model.encoder.embed_dim}, "
+          f"text head {config.text_dim}-d, frame {config.up_axis}-up)")
+    if unused:
+        print(f"left out {len(unused)} official keys that our model has no place for: {', '.join(unused)}")
+    return 0
+
+
+COMMANDS = {"segment": run_segment, "features": run_features, "convert-checkpoint": run_convert_checkpoint}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except PatchAlignError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
