@@ -1,0 +1,332 @@
+"""Benchmark runner: zero-shot part segmentation of a labelled dataset, scored by part IoU.
+
+For each shape of a reader (``patchalign3d.data``): draw ``num_points`` points with a generator
+seeded by ``seed`` and the shape id (so a shape's sample does not depend on the others), query the
+model with the shape's candidate part names (its category's parts, or the names from a names file),
+take the argmax part of every sampled point, carry it to every ground-truth point by nearest sampled
+point (``score_on="all"``, default) or score the sampled points only (``score_on="samples"``), and
+add the shape to a :class:`~patchalign3d.metrics.PartIoUAccumulator`.
+
+Outputs (``out_dir``), each stating the checkpoint, text encoder, seed and IoU convention:
+
+- ``results.json``: settings, instance mIoU, category mIoU, per-category and per-part tables;
+- ``results.md``: the same as Markdown tables;
+- ``per_shape.csv``: one row per shape (category, id, points, mIoU, per-part IoUs);
+- ``gallery/``: prediction beside ground truth for the best and worst shapes, and
+  ``gallery/contact_sheet.png`` with all of them.
+
+Files are written once every shape has been scored, so an interrupted run leaves no partial table.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import json
+import math
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy.spatial import cKDTree
+
+from patchalign3d.data.base import LabelledShape, atomic_write_text
+from patchalign3d.errors import PatchAlignError
+from patchalign3d.metrics import CONVENTION_NOTES, CONVENTIONS, PartIoUAccumulator
+
+__all__ = ["run_evaluation", "load_part_names_file", "sample_indices", "format_table"]
+
+SCORE_ON = ("all", "samples")
+
+
+def load_part_names_file(path: str | Path) -> dict[str, list[str]]:
+    """Read a names file: JSON ``{"Chair": ["back", "seat", "leg", "arm"], ...}``.
+
+    The i-th name of a category replaces the i-th part of that category's ground truth, so each list
+    must be as long as the dataset's own list for the category (checked when used).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise PatchAlignError(f"part names file {path} is missing")
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise PatchAlignError(f"{path}: not valid JSON ({exc})") from exc
+    if not isinstance(table, dict) or not all(
+        isinstance(v, list) and all(isinstance(n, str) for n in v) for v in table.values()
+    ):
+        raise PatchAlignError(f"{path}: expected a JSON object {{category: [part names]}}")
+    return {str(k): list(v) for k, v in table.items()}
+
+
+def sample_indices(num_available: int, num_points: int, seed: int, shape_id: str) -> np.ndarray:
+    """(num_points,) indices into a shape's points, seeded by ``seed`` and ``shape_id``.
+
+    Without replacement when the shape has enough points; otherwise every point once plus random
+    repeats (the encoder needs exactly ``num_points``).
+    """
+    if num_available <= 0:
+        raise PatchAlignError(f"shape {shape_id!r} has no points")
+    rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(str(shape_id).encode("utf-8"))])
+    if num_available >= num_points:
+        return np.sort(rng.choice(num_available, size=num_points, replace=False))
+    extra = rng.choice(num_available, size=num_points - num_available, replace=True)
+    return np.concatenate([np.arange(num_available), extra])
+
+
+def _model_metadata(model, checkpoint: str | None, text_encoder: str | None) -> tuple[str, str]:
+    if checkpoint is None:
+        checkpoint = getattr(model, "checkpoint_path", None) or getattr(model, "checkpoint", None)
+    if text_encoder is None:
+        bank = getattr(model, "text_bank", None)
+        text_encoder = getattr(bank, "encoder_name", None) or getattr(getattr(model, "config", None), "text_encoder", None)
+    return str(checkpoint or "unknown"), str(text_encoder or "unknown")
+
+
+def _default_num_points(model) -> int:
+    try:
+        return int(model.config.model.encoder.num_points)
+    except AttributeError:
+        return 2048
+
+
+def _predict_labels(model, points: np.ndarray, embeddings: torch.Tensor, up: str, assign: str) -> np.ndarray:
+    """(n, 3) sampled points -> (n,) argmax part index."""
+    batch = torch.from_numpy(np.ascontiguousarray(points, dtype=np.float32))[None]
+    output = model.predict(batch, embeddings, up=up, assign=assign)
+    scores = output[0] if isinstance(output, (tuple, list)) else output
+    if scores.ndim != 3 or scores.shape[:2] != (1, points.shape[0]) or scores.shape[2] != embeddings.shape[0]:
+        raise PatchAlignError(
+            f"model.predict returned scores of shape {tuple(scores.shape)}, expected (1, {points.shape[0]}, {embeddings.shape[0]})"
+        )
+    return scores[0].argmax(-1).cpu().numpy().astype(np.int64)
+
+
+def format_table(summary: dict, title: str | None = None) -> str:
+    """Plain-text per-category table (category, shapes, mIoU %) with the two overall means."""
+    per_cat = summary["per_category"]
+    width = max([len("category")] + [len(c) for c in per_cat] + [len("instance mIoU")])
+    lines = [title] if title else []
+    lines.append(f"{'category':<{width}}  {'shapes':>6}  {'mIoU':>6}")
+    lines.append("-" * (width + 16))
+    for category, row in per_cat.items():
+        lines.append(f"{category:<{width}}  {row['shapes']:>6d}  {100 * row['miou']:>6.2f}")
+    lines.append("-" * (width + 16))
+    lines.append(f"{'instance mIoU':<{width}}  {summary['shapes'] - summary['skipped_shapes']:>6d}  {100 * summary['instance_miou']:>6.2f}")
+    lines.append(f"{'category mIoU':<{width}}  {len(per_cat):>6d}  {100 * summary['category_miou']:>6.2f}")
+    return "\n".join(lines)
+
+
+def _json_safe(value):
+    """NaN -> None (JSON has no NaN), numpy scalars -> Python numbers, recursively."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _settings_lines(settings: dict) -> list[str]:
+    return [
+        f"checkpoint: {settings['checkpoint']}",
+        f"text encoder: {settings['text_encoder']}",
+        f"seed: {settings['seed']}",
+        f"IoU convention: {settings['iou_convention']} ({CONVENTION_NOTES[settings['iou_convention']]})",
+        f"points per shape: {settings['num_points']} (scored on {settings['score_on']} points), "
+        f"up axis: {settings['up']}, assignment: {settings['assign']}",
+    ]
+
+
+def _markdown(results: dict) -> str:
+    summary, settings = results["summary"], results["settings"]
+    out = [f"# Evaluation: {settings['dataset']}", ""]
+    out += [f"- {line}" for line in _settings_lines(settings)]
+    out += [f"- shapes: {summary['shapes']} ({summary['skipped_shapes']} skipped: no part kept by the convention)", ""]
+    out += ["| category | shapes | mIoU (%) |", "|---|---:|---:|"]
+    for category, row in summary["per_category"].items():
+        out.append(f"| {category} | {row['shapes']} | {100 * row['miou']:.2f} |")
+    out.append(f"| **instance mIoU** | {summary['shapes'] - summary['skipped_shapes']} | **{100 * summary['instance_miou']:.2f}** |")
+    out.append(f"| **category mIoU** | {len(summary['per_category'])} | **{100 * summary['category_miou']:.2f}** |")
+    out += ["", "## Per part (mean IoU over the shapes that kept the part)", "", "| category | part | IoU (%) |", "|---|---|---:|"]
+    for category, parts in summary["per_part"].items():
+        for name, value in parts.items():
+            out.append(f"| {category} | {name} | {100 * value:.2f} |")
+    return "\n".join(out) + "\n"
+
+
+def _csv(results: dict, accumulator: PartIoUAccumulator, point_counts: list[int]) -> str:
+    settings = results["settings"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["category", "shape_id", "num_points", "miou", "part_ious", "checkpoint", "text_encoder", "seed", "iou_convention"])
+    for record, count in zip(accumulator.records, point_counts):
+        parts = ";".join(f"{n}={'' if math.isnan(v) else f'{v:.4f}'}" for n, v in zip(record.part_names, record.part_ious))
+        writer.writerow([
+            record.category, record.shape_id, count, "" if math.isnan(record.miou) else f"{record.miou:.4f}", parts,
+            settings["checkpoint"], settings["text_encoder"], settings["seed"], settings["iou_convention"],
+        ])  # fmt: skip
+    return buffer.getvalue()
+
+
+def _gallery(picks, predictions, settings, out_dir: Path) -> list[str]:
+    """Render prediction vs ground truth for the picked shapes; returns written paths (relative)."""
+    from patchalign3d import viz
+
+    folder = out_dir / "gallery"
+    images, captions, written = [], [], []
+    meta = f"{settings['checkpoint']} | {settings['text_encoder']} | seed {settings['seed']} | IoU {settings['iou_convention']}"
+    for rank, (kind, index, record) in enumerate(picks):
+        points, pred, gt = predictions[index]
+        name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in record.shape_id)[:60]
+        path = folder / f"{kind}_{rank:02d}_{name}.png"
+        title = f"{kind}: {record.category} {record.shape_id}  mIoU {100 * record.miou:.1f}%  ({meta})"
+        image = viz.render_comparison(points, pred, gt, record.part_names, path, title=title)
+        images.append(image)
+        captions.append(f"{kind} {record.category} {100 * record.miou:.1f}%")
+        written.append(str(path.relative_to(out_dir)))
+    if images:
+        sheet = folder / "contact_sheet.png"
+        viz.contact_sheet(images, sheet, columns=min(4, len(images)), captions=captions)
+        written.append(str(sheet.relative_to(out_dir)))
+    return written
+
+
+def run_evaluation(
+    model,
+    dataset: Sequence[LabelledShape],
+    out_dir: str | Path,
+    seed: int = 0,
+    convention: str = "one",
+    *,
+    num_points: int | None = None,
+    part_names: dict[str, list[str]] | None = None,
+    up: str = "y",
+    assign: str = "nearest",
+    score_on: str = "all",
+    gallery: int = 4,
+    checkpoint: str | None = None,
+    text_encoder: str | None = None,
+    dataset_name: str | None = None,
+    progress: bool = True,
+    echo: Callable[[str], None] | None = print,
+) -> dict:
+    """Evaluate ``model`` on every shape of ``dataset`` and write the result files to ``out_dir``.
+
+    Args:
+        model: a :class:`patchalign3d.segment.PatchAlign3D` (anything with ``encode_parts(names) ->
+            (P, D)`` and ``predict(points (1, n, 3), embeddings, up=, assign=) -> (1, n, P)`` scores,
+            or a tuple whose first item is those scores).
+        dataset: a reader yielding :class:`LabelledShape` (``__len__`` / ``__getitem__``).
+        out_dir: output folder (created).
+        seed: sampling seed (per shape, combined with its id).
+        convention: IoU convention for absent parts (``"one"``, ``"skip-empty-union"``,
+            ``"skip-absent-gt"``).
+        num_points: points per shape fed to the encoder (default: the checkpoint's, 2048).
+        part_names: ``{category: names}`` replacing the dataset's names (a names file); the i-th name
+            stands for ground-truth part i.
+        up: the dataset's up axis (``"y"`` for every reader here).
+        assign: patch -> point assignment (``"nearest"`` or ``"membership"``).
+        score_on: ``"all"`` ground-truth points (labels carried back by nearest sampled point) or
+            ``"samples"`` only.
+        gallery: number of best and of worst shapes to render (0 = none).
+        checkpoint, text_encoder, dataset_name: recorded in every output (defaults from the model).
+        progress: show a tqdm bar. echo: where the terminal table goes (None = silent).
+
+    Returns the dict written to ``results.json`` (``settings``, ``summary``, ``files``).
+    """
+    from tqdm.auto import tqdm
+
+    if convention not in CONVENTIONS:
+        raise PatchAlignError(f"IoU convention must be one of {list(CONVENTIONS)}, got {convention!r}")
+    if score_on not in SCORE_ON:
+        raise PatchAlignError(f"score_on must be one of {list(SCORE_ON)}, got {score_on!r}")
+    if len(dataset) == 0:
+        raise PatchAlignError("the dataset has no shapes to evaluate (check its root, split and categories)")
+    num_points = int(num_points or _default_num_points(model))
+    if num_points <= 0:
+        raise PatchAlignError(f"num_points must be positive, got {num_points}")
+    checkpoint, text_encoder = _model_metadata(model, checkpoint, text_encoder)
+    settings = {
+        "dataset": dataset_name or type(dataset).__name__,
+        "checkpoint": checkpoint,
+        "text_encoder": text_encoder,
+        "seed": int(seed),
+        "iou_convention": convention,
+        "iou_convention_note": CONVENTION_NOTES[convention],
+        "num_points": num_points,
+        "score_on": score_on,
+        "up": up,
+        "assign": assign,
+        "part_names": "names file" if part_names else "dataset (category parts)",
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+    accumulator = PartIoUAccumulator(convention)
+    embeddings_cache: dict[tuple[str, ...], torch.Tensor] = {}
+    names_used: dict[str, list[str]] = {}
+    predictions: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    point_counts: list[int] = []
+    started = time.perf_counter()
+    for index in tqdm(range(len(dataset)), desc="evaluate", unit="shape", disable=not progress):
+        shape = dataset[index]
+        names = list(shape.part_names)
+        if part_names is not None and shape.category in part_names:
+            names = list(part_names[shape.category])
+            if len(names) != len(shape.part_names):
+                raise PatchAlignError(
+                    f"names file gives {len(names)} names for {shape.category} but its ground truth has "
+                    f"{len(shape.part_names)} parts ({shape.part_names})"
+                )
+        if not names:
+            raise PatchAlignError(f"shape {shape.shape_id!r} has no candidate part names")
+        names_used.setdefault(shape.category, names)
+        key = tuple(names)
+        if key not in embeddings_cache:
+            embeddings_cache[key] = model.encode_parts(names)
+        chosen = sample_indices(shape.num_points, num_points, seed, f"{shape.category}/{shape.shape_id}")
+        sampled = shape.points[chosen]
+        sample_pred = _predict_labels(model, sampled, embeddings_cache[key], up, assign)
+        gt_full = shape.masks if shape.masks is not None else shape.labels
+        if score_on == "all":
+            _, nearest = cKDTree(sampled).query(shape.points, k=1)
+            pred, gt, points = sample_pred[nearest], gt_full, shape.points
+        else:
+            pred, points = sample_pred, sampled
+            gt = gt_full[:, chosen] if gt_full.ndim == 2 else gt_full[chosen]
+        accumulator.add(pred, gt, len(names), shape.category, shape.shape_id, part_names=names)
+        point_counts.append(int(points.shape[0]))
+        if gallery > 0:
+            gt_labels = shape.labels if score_on == "all" else shape.labels[chosen]
+            predictions[index] = (points.astype(np.float32), pred.astype(np.int16), gt_labels.astype(np.int16))
+    elapsed = time.perf_counter() - started
+
+    summary = accumulator.summary()
+    settings["seconds_per_shape"] = elapsed / len(dataset)
+    settings["part_names_per_category"] = names_used
+    results = {"settings": settings, "summary": summary, "files": {}}
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {"json": "results.json", "markdown": "results.md", "csv": "per_shape.csv"}
+    if gallery > 0:
+        scored = [(i, r) for i, r in enumerate(accumulator.records) if not math.isnan(r.miou)]
+        ranked = sorted(scored, key=lambda item: item[1].miou)
+        worst = ranked[:gallery]
+        best = [item for item in reversed(ranked[-gallery:]) if item not in worst]
+        picks = [("best", i, r) for i, r in best] + [("worst", i, r) for i, r in worst]
+        files["gallery"] = _gallery(picks, predictions, settings, out_dir)
+    results["files"] = files
+    atomic_write_text(out_dir / files["csv"], _csv(results, accumulator, point_counts))
+    atomic_write_text(out_dir / files["markdown"], _markdown(results))
+    atomic_write_text(out_dir / files["json"], json.dumps(_json_safe(results), indent=2) + "\n")
+    if echo is not None:
+        echo(format_table(summary, title="\n".join(_settings_lines(settings))))
+    return results
