@@ -80,6 +80,19 @@ def test_mesh_without_colours_has_none(tmp_path, colored_mesh):
     assert load_shape(tmp_path / "plain.ply").vertex_colors is None
 
 
+def test_extension_case_does_not_matter(tmp_path, colored_mesh):
+    colored_mesh.export(tmp_path / "SHAPE.GLB", file_type="glb")
+    shape = load_shape(tmp_path / "SHAPE.GLB")
+    np.testing.assert_array_equal(shape.faces, colored_mesh.faces)
+
+
+def test_obj_with_vertices_only_is_a_point_cloud(tmp_path, cloud):
+    (tmp_path / "scan.obj").write_text("".join(f"v {x} {y} {z}\n" for x, y, z in cloud))
+    shape = load_shape(tmp_path / "scan.obj")
+    assert not shape.is_mesh and len(shape.vertices) == 50
+    np.testing.assert_allclose(shape.vertices, cloud, atol=1e-6)
+
+
 def test_gltf_with_separate_buffer_file_loads(tmp_path, colored_mesh):
     files = colored_mesh.export(file_type="gltf")  # {"model.gltf": ..., "gltf_buffer_*.bin": ...}
     for name, data in files.items():

@@ -85,7 +85,7 @@ def load_shape(path: str | Path) -> Shape:
     (V, 3) uint8 or None. Raises PatchAlignError naming the file for a missing, unreadable,
     empty or non-finite file, an unknown extension, or a mesh whose triangles all have zero area.
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     if not path.exists():
         raise PatchAlignError(f"{path}: file does not exist")
     if path.is_dir():
