@@ -139,3 +139,27 @@ def test_bad_arguments(tmp_path):
     (tmp_path / "n.json").write_text("[1, 2]")
     with pytest.raises(PatchAlignError, match="category"):
         load_part_names_file(tmp_path / "n.json")
+
+
+@pytest.mark.slow
+def test_real_model_on_real_shapenetpart_samples(shared_data, tmp_path, monkeypatch):
+    """Whole path with the real encoder (random tiny weights), MiniLM text and the real files."""
+    from patchalign3d.checkpoint import save_checkpoint
+    from patchalign3d.data import ShapeNetPartPackedNpz, ShapeNetPartTxt
+    from patchalign3d.model import create_model
+
+    monkeypatch.setenv("PATCHALIGN3D_CACHE", str(tmp_path / "text-cache"))
+    torch.manual_seed(0)
+    net = create_model("tiny", head_dim=384)
+    save_checkpoint(net, CheckpointConfig(model=net.config, text_encoder="all-MiniLM-L6-v2"), tmp_path / "ckpt")
+    model = PatchAlign3D.from_pretrained(tmp_path / "ckpt", device="cpu")
+    shapes = list(ShapeNetPartTxt(shared_data / "shapenetpart_samples", "train", missing="skip"))
+    shapes += list(ShapeNetPartPackedNpz(shared_data / "shapenetpart_cap_tp3d" / "shapenetpart_cap_val_gridsampled.npz"))
+    results = run_evaluation(model, shapes, tmp_path / "out", seed=0, convention="skip-absent-gt",
+                             checkpoint=str(tmp_path / "ckpt"), gallery=1, progress=False, echo=None)
+    summary = results["summary"]
+    assert summary["shapes"] == 8 and set(summary["per_category"]) == {"Cap", "Skateboard", "Table"}
+    assert 0.0 <= summary["instance_miou"] <= 1.0 and 0.0 <= summary["category_miou"] <= 1.0
+    assert results["settings"]["text_encoder"] == "all-MiniLM-L6-v2"
+    assert results["settings"]["num_points"] == model.config.model.encoder.num_points
+    assert (tmp_path / "out" / "gallery" / "contact_sheet.png").is_file()
