@@ -1,0 +1,288 @@
+"""Training configuration: one dataclass tree, YAML presets, dotted command-line overrides.
+
+    config = load_config("cpu", ["optim.epochs=5", "data.root=/data/find3d"], stage=2)
+
+A preset is a YAML file in `patchalign3d/train/configs/` (`paper`, `cpu`, `tiny`) or any YAML path.
+A file holds the common settings at top level plus optional `stage1:` / `stage2:` sections that apply
+to that stage only, and may name another file or preset under `base:` to start from. Overrides are
+`dotted.key=value` strings whose value is read as YAML (`optim.lr_head=1e-3`, `data.max_shapes=null`,
+`model.encoder={depth: 8}`), applied last. Unknown keys are errors that list the known ones.
+
+Every field, with its default and meaning, is documented in docs/TRAINING.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from patchalign3d.errors import PatchAlignError
+from patchalign3d.model import PRESETS
+
+CONFIG_DIR = Path(__file__).parent / "configs"
+
+__all__ = ["TrainConfig", "load_config", "preset_names", "config_to_dict", "CONFIG_DIR"]
+
+
+@dataclass
+class ModelSection:
+    preset: str = "small"  # encoder preset of patchalign3d.model.PRESETS
+    encoder: dict = field(default_factory=dict)  # EncoderConfig fields overriding the preset
+    init_from: str | None = None  # checkpoint folder to start from (stage 2: the stage-1 checkpoint)
+    up_axis: str = "y"  # up axis of the frame the model trains in (recorded in the checkpoint)
+    normalization: str = "unit_sphere"  # "unit_sphere" | "box" (recorded in the checkpoint)
+
+
+@dataclass
+class DataSection:
+    format: str = "find3d"  # "find3d" (a Find3D-layout root) | "synth" (the synthetic engine's output)
+    root: str | None = None  # layout root; for "synth", where the engine writes (default OUT_DIR/synth-data)
+    train_split: str = "train"
+    val_split: str | None = "val"  # None: no validation
+    data_up: str = "y"  # up axis of the stored points (Find3D/Objaverse and the engine: y)
+    max_shapes: int | None = None  # use only the first N training shapes (smoke runs)
+    max_val_shapes: int | None = 200
+    num_workers: int = 2
+    targets_subdir: str = "patch_dino"  # stage 1: cached targets under rendered/<item>/oriented/<this>/
+    synth: dict = field(default_factory=dict)  # keyword arguments of data.synth.generate_dataset
+
+
+@dataclass
+class TextSection:
+    encoder: str = "all-MiniLM-L6-v2"  # text encoder id (patchalign3d.text)
+    cache_dir: str | None = None  # embedding cache (default: patchalign3d.text.default_cache_dir())
+
+
+@dataclass
+class LossSection:
+    kind: str = "paper"  # stage 2: "paper" (sigmoid, learnable scale + bias) | "released" (pos_weight BCE)
+    init_scale: float | None = None  # logit scale at start (default: 10 paper, 1/0.07 released)
+    init_bias: float | None = None  # logit bias at start (default: -10 paper; released has none)
+
+
+@dataclass
+class OptimSection:
+    batch_size: int = 32  # global batch: split evenly over the processes
+    epochs: int = 100
+    lr_encoder: float = 1e-4
+    lr_head: float = 5e-4  # head, logit scale and bias
+    weight_decay: float = 0.05  # on weight matrices only (no biases, norms, tokens, logit parameters)
+    schedule: str = "constant"  # "constant" (paper) | "cosine"
+    warmup_steps: int = 0
+    min_lr_ratio: float = 0.0  # cosine floor, as a fraction of the peak learning rate
+    grad_clip: float = 0.0  # max gradient norm; 0 = off
+
+
+@dataclass
+class AugmentSection:
+    enabled: bool = False
+    p: float = 0.9
+    rotate_deg: float = 20.0
+    scale_min: float = 0.9
+    scale_max: float = 1.1
+    translate: float = 0.02
+    jitter_sigma: float = 0.01
+    jitter_clip: float = 0.05
+
+
+@dataclass
+class EvalSection:
+    every_epochs: int = 1  # validation (and benchmark) every N epochs; 0 = never
+    benchmark: str | None = None  # benchmark spec for patchalign3d.evaluate.run_evaluation; None = val only
+    benchmark_options: dict = field(default_factory=dict)  # extra keyword arguments of run_evaluation
+    absent: str = "skip-empty-union"  # IoU convention of the validation mIoU (patchalign3d.metrics)
+
+
+@dataclass
+class TrainConfig:
+    stage: int = 2
+    out_dir: str = "runs/patchalign3d"
+    seed: int = 0
+    device: str = "auto"  # "auto" (cuda:LOCAL_RANK when available, else cpu) | "cpu" | "cuda" | "cuda:N"
+    amp: str = "auto"  # "auto" (bf16 on GPU, off on CPU) | "off" | "bf16" | "fp16"
+    freeze: str = "auto"  # stage 2: "paper" | "released" | "none" | "auto" (paper with init_from, else none)
+    resume: bool = True  # continue from OUT_DIR/train_state.pt when it exists
+    max_steps: int | None = None  # stop (resumably) after this many optimizer steps in all
+    checkpoint_every: int = 500  # optimizer steps between resumable states (also written every epoch)
+    log_every: int = 10
+    tensorboard: bool = False  # also write TensorBoard events (needs the tensorboard package)
+    progress: bool = True
+    model: ModelSection = field(default_factory=ModelSection)
+    data: DataSection = field(default_factory=DataSection)
+    text: TextSection = field(default_factory=TextSection)
+    loss: LossSection = field(default_factory=LossSection)
+    optim: OptimSection = field(default_factory=OptimSection)
+    augment: AugmentSection = field(default_factory=AugmentSection)
+    eval: EvalSection = field(default_factory=EvalSection)
+
+    def to_dict(self) -> dict:
+        return config_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict, where: str = "config") -> "TrainConfig":
+        config = _build(cls, values, where)
+        _validate(config, where)
+        return config
+
+
+CHOICES = {
+    "stage": (1, 2),
+    "device": None,
+    "amp": ("auto", "off", "bf16", "fp16"),
+    "freeze": ("auto", "paper", "released", "none"),
+    "model.up_axis": ("y", "z"),
+    "model.normalization": ("unit_sphere", "box"),
+    "data.format": ("find3d", "synth"),
+    "data.data_up": ("y", "z"),
+    "loss.kind": ("paper", "released"),
+    "optim.schedule": ("constant", "cosine"),
+    "eval.absent": ("one", "skip-empty-union", "skip-absent-gt"),
+}
+
+
+def config_to_dict(config) -> dict:
+    """A plain nested dict of a config (what config.yaml in the run folder holds)."""
+    return dataclasses.asdict(config)
+
+
+def _build(cls, values, where: str):
+    if not isinstance(values, dict):
+        raise PatchAlignError(f"{where}: expected a mapping, got {type(values).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise PatchAlignError(f"{where}: unknown key(s) {unknown}; known: {sorted(fields)}")
+    kwargs = {}
+    for name, value in values.items():
+        default = getattr(cls(), name)
+        if dataclasses.is_dataclass(default):
+            kwargs[name] = _build(type(default), value or {}, f"{where}.{name}")
+        else:
+            kwargs[name] = _coerce(value, default, f"{where}.{name}")
+    return cls(**kwargs)
+
+
+def _coerce(value, default, where: str):
+    """Check a YAML value against the type of the field's default (int -> float allowed)."""
+    if value is None or default is None:
+        return value
+    if isinstance(default, str) and isinstance(value, bool):  # YAML 1.1 reads off/on/yes/no as booleans
+        return "on" if value else "off"
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise PatchAlignError(f"{where}: expected true/false, got {value!r}")
+        return value
+    if isinstance(default, float) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(default, int) and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(default, (str, dict)) and isinstance(value, type(default)):
+        return value
+    raise PatchAlignError(f"{where}: expected {type(default).__name__}, got {value!r}")
+
+
+def _validate(config: TrainConfig, where: str) -> None:
+    for key, allowed in CHOICES.items():
+        if allowed is None:
+            continue
+        value = config
+        for part in key.split("."):
+            value = getattr(value, part)
+        if value not in allowed:
+            raise PatchAlignError(f"{where}: {key} must be one of {list(allowed)}, got {value!r}")
+    if config.model.preset not in PRESETS:
+        raise PatchAlignError(f"{where}: model.preset must be one of {sorted(PRESETS)}, got {config.model.preset!r}")
+    for key in ("optim.batch_size", "optim.epochs", "checkpoint_every", "log_every"):
+        section, _, name = key.rpartition(".")
+        value = getattr(getattr(config, section) if section else config, name)
+        if value is None or value <= 0:
+            raise PatchAlignError(f"{where}: {key} must be a positive integer, got {value!r}")
+
+
+def preset_names() -> list[str]:
+    """Names of the shipped presets (YAML files in patchalign3d/train/configs)."""
+    return sorted(path.stem for path in CONFIG_DIR.glob("*.yaml"))
+
+
+def _read_yaml(preset_or_path: str | Path, seen: tuple = ()) -> dict:
+    path = Path(preset_or_path)
+    if not path.suffix and (CONFIG_DIR / f"{preset_or_path}.yaml").is_file():
+        path = CONFIG_DIR / f"{preset_or_path}.yaml"
+    if not path.is_file():
+        raise PatchAlignError(f"config {preset_or_path!r}: neither a preset ({', '.join(preset_names())}) nor a YAML file")
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise PatchAlignError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
+    if not isinstance(values, dict):
+        raise PatchAlignError(f"{path}: expected a mapping at top level")
+    base = values.pop("base", None)
+    if base is not None:
+        if str(path.resolve()) in seen:
+            raise PatchAlignError(f"{path}: 'base' chain loops back to itself")
+        parent = base if (CONFIG_DIR / f"{base}.yaml").is_file() else path.parent / str(base)
+        values = _merge(_read_yaml(parent, seen + (str(path.resolve()),)), values)
+    return values
+
+
+def _merge(base: dict, update: dict) -> dict:
+    """Recursive dict merge: mappings merge key by key, anything else replaces."""
+    out = dict(base)
+    for key, value in update.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def parse_override(text: str) -> tuple[list[str], object]:
+    """`"optim.lr_head=1e-3"` -> (["optim", "lr_head"], 0.001). The value is read as YAML."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise PatchAlignError(f"override {text!r}: expected dotted.key=value")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw
+    if isinstance(value, str) and _looks_like_float(value):  # YAML 1.1 reads "1e-3" as a string
+        value = float(value)
+    return key.strip().split("."), value
+
+
+def _looks_like_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return any(ch.isdigit() for ch in text)
+
+
+def load_config(preset_or_path: str | Path, overrides: list[str] | tuple = (), stage: int | None = None) -> TrainConfig:
+    """A training config from a preset name or YAML file, its `stageN:` section, and dotted overrides.
+
+    stage: 1 or 2 (what `patchalign3d train stage1|stage2` passes); None takes `stage` from the
+    overrides or the file (default 2). Raises PatchAlignError naming any bad key or value.
+    """
+    values = _read_yaml(preset_or_path)
+    parsed = [parse_override(text) for text in overrides]
+    if stage is None:
+        stage = next((value for keys, value in parsed if keys == ["stage"]), values.get("stage", 2))
+    if stage not in (1, 2):
+        raise PatchAlignError(f"stage must be 1 or 2, got {stage!r}")
+    sections = {name: values.pop(name, None) or {} for name in ("stage1", "stage2")}
+    values = _merge(values, sections[f"stage{stage}"])
+    values["stage"] = stage
+    for keys, value in parsed:
+        target = values
+        for key in keys[:-1]:
+            existing = target.get(key)
+            if existing is None:
+                existing = target[key] = {}
+            if not isinstance(existing, dict):
+                raise PatchAlignError(f"override {'.'.join(keys)}: {key!r} is not a section")
+            target = existing
+        target[keys[-1]] = value
+    if values["stage"] != stage:
+        raise PatchAlignError(f"override stage={values['stage']} contradicts the requested stage {stage}")
+    return TrainConfig.from_dict(values, where=str(preset_or_path))

@@ -1,0 +1,416 @@
+"""Training samples for the two stages, their collation, and a sampler that can resume mid-epoch.
+
+Both stages read shapes in the Find3D layout (`patchalign3d.data.find3d`; the synthetic engine
+writes the same layout, and any other data can be written into it with `write_find3d_object`).
+
+Stage 1 sample (`PatchTargetDataset`): 2048 points drawn from the stored cloud, in the model frame,
+plus the same points in the data frame and the shape's cached patch targets (centres + features, see
+`patchalign3d.targets`). Online patch centres are matched to cached centres in the data frame, so
+augmentation (off by default in stage 1, as in the paper) never breaks the matching.
+
+Stage 2 sample (`PartTextDataset`): 2048 points in the model frame, the shape's own labels as indices
+into a global vocabulary, and which sampled points carry which label ((C_s, 2048) bool, several labels
+per point allowed). No text embedding is ever computed here: the loop looks the indices up in a text
+bank built once in the main process before any worker starts.
+
+Label names are cleaned (`clean_part_name`), a label equal to the shape's category name is dropped,
+labels that become equal once cleaned are merged (union of their masks), and empty masks are dropped.
+
+Points: training draws 2048 of the stored points uniformly at random without replacement (with
+replacement only when fewer are stored); validation uses a deterministic mask-aware FPS
+(`mask_aware_fps`). All randomness of a sample comes from a generator seeded with
+(seed, epoch, shape index), so a sample is the same whichever worker or process makes it, and a run
+resumed mid-epoch sees exactly the samples an uninterrupted run would.
+
+Frames: the stored points' up axis (`data_up`, y for Find3D/Objaverse and the synthetic engine) is
+changed to the model's (`model_up`), then the checkpoint's normalisation is applied to the sampled
+points, exactly as `PatchAlign3D.to_model_frame` does at inference. Augmentation (stage 2, optional)
+follows normalisation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset, DistributedSampler
+
+from patchalign3d.data.base import ShapeDataset
+from patchalign3d.data.find3d import Find3DDataset, find3d_object_paths, split_find3d_name
+from patchalign3d.errors import PatchAlignError
+from patchalign3d.geometry import NORMALIZATIONS, change_up_axis
+from patchalign3d.text import clean_part_name
+
+__all__ = [
+    "Augmentation",
+    "to_model_frame",
+    "clean_shape_labels",
+    "shape_label_names",
+    "build_vocabulary",
+    "mask_aware_fps",
+    "PartTextDataset",
+    "PatchTargetDataset",
+    "collate_part_batch",
+    "collate_target_batch",
+    "ResumableDistributedSampler",
+]
+
+
+# ----------------------------------------------------------------------------- frames, augmentation
+
+
+def to_model_frame(points: torch.Tensor, data_up: str, model_up: str, normalization: str) -> torch.Tensor:
+    """Stored points -> the model's training frame (same steps as `PatchAlign3D.to_model_frame`).
+
+    points: (N, 3) or (B, N, 3) float32 with up axis `data_up`. Returns the same shape.
+    """
+    if normalization not in NORMALIZATIONS:
+        raise PatchAlignError(f"normalization {normalization!r} is unknown; choose one of {sorted(NORMALIZATIONS)}")
+    return NORMALIZATIONS[normalization](change_up_axis(points, data_up, model_up))
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """SPEC §4's optional stage-2 augmentation, applied to the normalised points.
+
+    With probability `p` the whole chain is applied: a rotation about x, y and z by angles drawn
+    uniformly in ±rotate_deg, an isotropic scale in [scale_min, scale_max], a translation drawn
+    uniformly in ±translate per axis, and per-point Gaussian jitter (sigma) clipped to ±jitter_clip.
+    """
+
+    p: float = 0.9
+    rotate_deg: float = 20.0
+    scale_min: float = 0.9
+    scale_max: float = 1.1
+    translate: float = 0.02
+    jitter_sigma: float = 0.01
+    jitter_clip: float = 0.05
+
+    def __call__(self, points: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+        """points: (N, 3) float32. Returns (N, 3) float32."""
+        if rng.random() >= self.p:
+            return points
+        angles = np.deg2rad(rng.uniform(-self.rotate_deg, self.rotate_deg, size=3))
+        rotation = np.eye(3)
+        for axis, angle in enumerate(angles):
+            c, s = math.cos(angle), math.sin(angle)
+            i, j = [a for a in range(3) if a != axis]
+            step = np.eye(3)
+            step[i, i], step[i, j], step[j, i], step[j, j] = c, -s, s, c
+            rotation = step @ rotation
+        scale = rng.uniform(self.scale_min, self.scale_max)
+        shift = rng.uniform(-self.translate, self.translate, size=3)
+        jitter = np.clip(rng.normal(0.0, self.jitter_sigma, size=points.shape), -self.jitter_clip, self.jitter_clip)
+        out = points.double() @ torch.from_numpy(rotation.T * scale) + torch.from_numpy(shift + jitter)
+        return out.float()
+
+
+# ----------------------------------------------------------------------------- labels and vocabulary
+
+
+def clean_shape_labels(part_names: list[str], masks: np.ndarray, category: str) -> tuple[list[str], np.ndarray]:
+    """Clean a shape's labels: clean names, drop the category name, merge equal names, drop empty masks.
+
+    part_names: P names; masks: (P, N) bool; category: the shape's category (cleaned the same way).
+    Returns (C names, (C, N) bool) in first-seen order.
+    """
+    category_name = _clean_or_none(category)
+    merged: dict[str, np.ndarray] = {}
+    for name, mask in zip(part_names, masks):
+        cleaned = _clean_or_none(name)
+        if cleaned is None or cleaned == category_name:
+            continue
+        merged[cleaned] = merged[cleaned] | mask if cleaned in merged else mask.copy()
+    names = [name for name, mask in merged.items() if mask.any()]
+    stacked = np.stack([merged[name] for name in names]) if names else np.zeros((0, masks.shape[1]), dtype=bool)
+    return names, stacked
+
+
+def _clean_or_none(name: str) -> str | None:
+    try:
+        return clean_part_name(name)
+    except PatchAlignError:  # a label of only punctuation carries no name: drop it
+        return None
+
+
+def shape_label_names(shapes: ShapeDataset, index: int) -> list[str]:
+    """Cleaned label names of one shape (category name dropped), read without loading its points.
+
+    Fast for `Find3DDataset` (reads `mask_labels.txt` only); other readers load the shape.
+    """
+    if isinstance(shapes, Find3DDataset):
+        name = shapes.names[index]
+        category, uid = split_find3d_name(name)
+        path = find3d_object_paths(shapes.root, category, uid)["mask_labels"]
+        if not path.is_file():
+            raise PatchAlignError(f"Find3D object {name}: expected file {path} is missing")
+        labels = path.read_text(encoding="utf-8").splitlines()
+    else:
+        shape = shapes[index]
+        category, labels = shape.category, shape.part_names
+    category_name = _clean_or_none(category)
+    cleaned = (_clean_or_none(label) for label in labels)
+    return list(dict.fromkeys(c for c in cleaned if c is not None and c != category_name))
+
+
+def build_vocabulary(*datasets: ShapeDataset) -> list[str]:
+    """Sorted list of every cleaned label name used by the given datasets (the text bank's rows)."""
+    names: set[str] = set()
+    for shapes in datasets:
+        for index in range(len(shapes)):
+            names.update(shape_label_names(shapes, index))
+    if not names:
+        raise PatchAlignError("training data: no shape carries a part label (all masks empty or named like the category)")
+    return sorted(names)
+
+
+# ----------------------------------------------------------------------------- point sampling
+
+
+def _fps_continue(points: np.ndarray, chosen: list[int], count: int) -> list[int]:
+    """Extend `chosen` (indices into points (N, 3)) by farthest point sampling up to `count` indices."""
+    chosen = list(chosen) or [0]
+    distance = np.full(points.shape[0], np.inf)
+    for start in range(0, len(chosen), 256):  # chunks keep memory at 256 x N
+        block = points[chosen[start:start + 256]]
+        np.minimum(distance, ((points[None, :, :] - block[:, None, :]) ** 2).sum(-1).min(0), out=distance)
+    while len(chosen) < count:
+        nxt = int(distance.argmax())
+        chosen.append(nxt)
+        np.minimum(distance, ((points - points[nxt]) ** 2).sum(-1), out=distance)
+    return chosen
+
+
+def mask_aware_fps(points: np.ndarray, masks: np.ndarray, num_samples: int, min_per_label: int = 32) -> np.ndarray:
+    """Deterministic validation sampling that keeps every label visible (SPEC §5).
+
+    For each label in turn, FPS inside its mask picks up to `min_per_label` points (fewer when the
+    mask is smaller, or when C * min_per_label exceeds num_samples); then FPS over the whole cloud,
+    continuing from the points already picked, fills up to `num_samples`.
+
+    points: (N, 3); masks: (C, N) bool. Returns (num_samples,) int64 indices into N (with repeats
+    only when N < num_samples).
+    """
+    count = points.shape[0]
+    if count <= num_samples:
+        extra = np.arange(num_samples - count) % max(count, 1)
+        return np.concatenate([np.arange(count), extra]).astype(np.int64)
+    per_label = min(min_per_label, num_samples // max(len(masks), 1))
+    chosen: dict[int, None] = {}
+    for mask in masks:
+        members = np.flatnonzero(mask)
+        if members.size == 0 or per_label == 0:
+            continue
+        picked = _fps_continue(points[members], [0], min(per_label, members.size))
+        chosen.update(dict.fromkeys(members[picked].tolist()))
+    return np.asarray(_fps_continue(points, list(chosen), num_samples), dtype=np.int64)
+
+
+def _sample_indices(count: int, num_samples: int, rng: np.random.Generator) -> np.ndarray:
+    """Uniform random sample of `num_samples` of `count` points (without replacement when possible)."""
+    return rng.choice(count, size=num_samples, replace=count < num_samples).astype(np.int64)
+
+
+def _epoch_and_index(key) -> tuple[int, int]:
+    return (int(key[0]), int(key[1])) if isinstance(key, (tuple, list)) else (0, int(key))
+
+
+# ----------------------------------------------------------------------------- stage 2
+
+
+class PartTextDataset(Dataset):
+    """Stage-2 samples over a dataset of labelled shapes.
+
+    Indexed by `(epoch, shape_index)` (what `ResumableDistributedSampler` yields) or a bare index
+    (epoch 0). Each item is a dict:
+      points: (num_points, 3) float32 in the model frame (augmented when `augmentation` is given),
+      membership: (C_s, num_points) bool, row j = sampled points carrying label j,
+      label_index: (C_s,) int64 rows of the global vocabulary.
+    validation=True samples with `mask_aware_fps` (and caches the result: it is deterministic).
+    """
+
+    def __init__(
+        self,
+        shapes: ShapeDataset,
+        vocabulary: list[str],
+        num_points: int,
+        *,
+        data_up: str = "y",
+        model_up: str = "y",
+        normalization: str = "unit_sphere",
+        augmentation: Augmentation | None = None,
+        seed: int = 0,
+        validation: bool = False,
+        min_points_per_label: int = 32,
+    ):
+        self.shapes = shapes
+        self.vocabulary = {name: row for row, name in enumerate(vocabulary)}
+        self.num_points = num_points
+        self.frame = (data_up, model_up, normalization)
+        self.augmentation = augmentation
+        self.seed = seed
+        self.validation = validation
+        self.min_points_per_label = min_points_per_label
+        self._cache: dict[int, dict] = {}
+
+    def __len__(self) -> int:
+        return len(self.shapes)
+
+    def __getitem__(self, key) -> dict:
+        epoch, index = _epoch_and_index(key)
+        if self.validation and index in self._cache:
+            return self._cache[index]
+        shape = self.shapes[index]
+        names, masks = clean_shape_labels(shape.part_names, shape.label_masks(), shape.category)
+        unknown = [name for name in names if name not in self.vocabulary]
+        if unknown:
+            raise PatchAlignError(f"shape {shape.shape_id!r}: labels {unknown} are missing from the vocabulary")
+        rng = np.random.default_rng([self.seed, epoch, index])
+        if self.validation:
+            picked = mask_aware_fps(shape.points, masks, self.num_points, self.min_points_per_label)
+        else:
+            picked = _sample_indices(shape.num_points, self.num_points, rng)
+        points = to_model_frame(torch.from_numpy(shape.points[picked]), *self.frame)
+        if self.augmentation is not None:
+            points = self.augmentation(points, rng)
+        item = {
+            "points": points.float(),
+            "membership": torch.from_numpy(masks[:, picked]),
+            "label_index": torch.tensor([self.vocabulary[name] for name in names], dtype=torch.long),
+        }
+        if self.validation:
+            item["category"] = shape.category
+            self._cache[index] = item
+        return item
+
+
+def collate_part_batch(items: list[dict]) -> dict:
+    """Stack stage-2 items, padding each shape's labels to C_max.
+
+    Returns points (B, N, 3) float32, membership (B, C_max, N) bool, label_index (B, C_max) int64
+    (0 in padding), valid (B, C_max) bool (False = padding), and `category` (list) when present.
+    """
+    batch, num_points = len(items), items[0]["points"].shape[0]
+    c_max = max(1, max(item["label_index"].shape[0] for item in items))
+    membership = torch.zeros(batch, c_max, num_points, dtype=torch.bool)
+    label_index = torch.zeros(batch, c_max, dtype=torch.long)
+    valid = torch.zeros(batch, c_max, dtype=torch.bool)
+    for row, item in enumerate(items):
+        labels = item["label_index"].shape[0]
+        membership[row, :labels] = item["membership"]
+        label_index[row, :labels] = item["label_index"]
+        valid[row, :labels] = True
+    out = {
+        "points": torch.stack([item["points"] for item in items]),
+        "membership": membership,
+        "label_index": label_index,
+        "valid": valid,
+    }
+    if "category" in items[0]:
+        out["category"] = [item["category"] for item in items]
+    return out
+
+
+# ----------------------------------------------------------------------------- stage 1
+
+
+class PatchTargetDataset(Dataset):
+    """Stage-1 samples: sampled points plus the shape's cached patch targets.
+
+    `load_targets(shape_index) -> (centers (Gc, 3), features (Gc, D))` reads one shape's cache entry
+    (centres in the stored data frame). Indexed like `PartTextDataset`. Each item:
+      points: (num_points, 3) float32 in the model frame,
+      data_points: (num_points, 3) float32 the same points in the stored frame,
+      target_centers: (Gc, 3) float32, target_features: (Gc, D) (cached dtype, fp16).
+    """
+
+    def __init__(
+        self,
+        shapes: ShapeDataset,
+        load_targets,
+        num_points: int,
+        *,
+        data_up: str = "y",
+        model_up: str = "y",
+        normalization: str = "unit_sphere",
+        augmentation: Augmentation | None = None,
+        seed: int = 0,
+        validation: bool = False,
+    ):
+        self.shapes = shapes
+        self.load_targets = load_targets
+        self.num_points = num_points
+        self.frame = (data_up, model_up, normalization)
+        self.augmentation = augmentation
+        self.seed = seed
+        self.validation = validation
+
+    def __len__(self) -> int:
+        return len(self.shapes)
+
+    def __getitem__(self, key) -> dict:
+        epoch, index = _epoch_and_index(key)
+        shape = self.shapes[index]
+        rng = np.random.default_rng([self.seed, epoch, index])
+        if self.validation:
+            picked = np.asarray(_fps_continue(shape.points, [0], min(self.num_points, shape.num_points)))
+            if picked.size < self.num_points:
+                picked = np.resize(picked, self.num_points)
+        else:
+            picked = _sample_indices(shape.num_points, self.num_points, rng)
+        data_points = torch.from_numpy(shape.points[picked])
+        points = to_model_frame(data_points, *self.frame)
+        if self.augmentation is not None:
+            points = self.augmentation(points, rng)
+        centers, features = self.load_targets(index)
+        return {
+            "points": points.float(),
+            "data_points": data_points.float(),
+            "target_centers": torch.as_tensor(centers).float(),
+            "target_features": torch.as_tensor(features),
+        }
+
+
+def collate_target_batch(items: list[dict]) -> dict:
+    """Stack stage-1 items: every field gains a leading batch axis B."""
+    return {key: torch.stack([item[key] for item in items]) for key in items[0]}
+
+
+# ----------------------------------------------------------------------------- sampler
+
+
+class ResumableDistributedSampler(DistributedSampler):
+    """`DistributedSampler` that yields `(epoch, index)` pairs and can start part-way into an epoch.
+
+    The epoch travels with every index so that per-sample randomness does not depend on worker
+    state. `start_at(position)` skips the first `position` samples of this rank's share of the
+    current epoch (the ones a resumed run already trained on); it applies to one epoch only.
+    """
+
+    def __init__(self, dataset, num_replicas: int, rank: int, shuffle: bool = True, seed: int = 0):
+        super().__init__(dataset, num_replicas=num_replicas, rank=rank, shuffle=shuffle, seed=seed, drop_last=False)
+        self._start = 0
+
+    def start_at(self, position: int) -> None:
+        self._start = int(position)
+
+    def __iter__(self):
+        indices = list(super().__iter__())[self._start:]
+        epoch, self._start = self.epoch, 0
+        return iter([(epoch, index) for index in indices])
+
+    def __len__(self) -> int:
+        return self.num_samples - self._start
+
+
+def open_shapes(root: str | Path, split: str, max_shapes: int | None = None) -> Find3DDataset:
+    """A Find3D-layout split, optionally cut to its first `max_shapes` entries (smoke runs)."""
+    shapes = Find3DDataset(root, split)
+    if max_shapes is not None:
+        shapes._items = shapes._items[: int(max_shapes)]
+    if len(shapes) == 0:
+        raise PatchAlignError(f"{Path(root) / 'split' / (split + '.txt')}: the split lists no shape")
+    return shapes
