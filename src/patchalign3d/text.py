@@ -57,6 +57,7 @@ __all__ = [
     "MiniLMTextEncoder",
     "HFClipTextEncoder",
     "OpenClipTextEncoder",
+    "canonical_encoder_name",
     "text_encoder_dim",
     "create_text_encoder",
     "embed_part_names",
@@ -278,7 +279,8 @@ class MiniLMTextEncoder(TextEncoder):
                 self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
                 self.model = AutoModel.from_pretrained(str(folder), local_files_only=True, **_float32_kwarg())
         except (OSError, ValueError, ImportError, RuntimeError, KeyError) as exc:
-            raise PatchAlignError(f"text encoder {self.name!r}: cannot load model from {folder}: {_first_line(exc)}") from exc
+            raise PatchAlignError(
+                f"text encoder {self.name!r}: cannot load model from {folder}: {_first_line(exc)}") from exc
         self.model.to(self.device).eval()
         self.dim = int(self.model.config.hidden_size)
 
@@ -485,7 +487,8 @@ class OpenClipTextEncoder(TextEncoder):
             target = Path(os.path.expanduser("~/.cache/clip")) / os.path.basename(url)
             if target.is_file():
                 return target, quick_gelu
-            raise PatchAlignError(f"text encoder {self.name!r}: weights not downloaded: {target} (from {url}) is missing")
+            raise PatchAlignError(
+                f"text encoder {self.name!r}: weights not downloaded: {target} (from {url}) is missing")
         raise PatchAlignError(f"text encoder {self.name!r}: OpenCLIP's entry for {arch}/{pretrained} names no weights")
 
     @torch.inference_mode()
