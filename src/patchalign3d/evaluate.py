@@ -176,6 +176,34 @@ def _csv(results: dict, accumulator: PartIoUAccumulator, point_counts: list[int]
     return buffer.getvalue()
 
 
+PICTURE_POINTS = 8000
+
+
+def _picture_subset(count: int, seed: int, shape_id: str) -> np.ndarray:
+    """Indices of at most PICTURE_POINTS points kept for a shape's gallery picture."""
+    if count <= PICTURE_POINTS:
+        return np.arange(count)
+    return sample_indices(count, PICTURE_POINTS, seed, f"picture/{shape_id}")
+
+
+def _extremes(predictions: dict, accumulator: PartIoUAccumulator, count: int) -> tuple[list[int], list[int]]:
+    """Among the shapes whose pictures are kept: the `count` worst (lowest first) and the best
+    (highest first, at most `count`, never a shape already among the worst)."""
+    ranked = sorted(predictions, key=lambda i: (accumulator.records[i].miou, i))
+    worst = ranked[:count]
+    best = [i for i in reversed(ranked[-count:]) if i not in worst]
+    return worst, best
+
+
+def _keep_extremes(predictions: dict, accumulator: PartIoUAccumulator, count: int) -> None:
+    """Drop kept pictures that can no longer be among the best or worst (bounded memory)."""
+    if len(predictions) <= 2 * count:
+        return
+    ranked = sorted(predictions, key=lambda i: (accumulator.records[i].miou, i))
+    for index in ranked[count:-count]:
+        del predictions[index]
+
+
 def _gallery(picks, predictions, settings, out_dir: Path) -> list[str]:
     """Render prediction vs ground truth for the picked shapes; returns written paths (relative)."""
     from patchalign3d import viz
@@ -303,9 +331,12 @@ def run_evaluation(
             gt = gt_full[:, chosen] if gt_full.ndim == 2 else gt_full[chosen]
         accumulator.add(pred, gt, len(names), shape.category, shape.shape_id, part_names=names)
         point_counts.append(int(points.shape[0]))
-        if gallery > 0:
+        miou = accumulator.records[-1].miou
+        if gallery > 0 and not math.isnan(miou):
             gt_labels = shape.labels if score_on == "all" else shape.labels[chosen]
-            predictions[index] = (points.astype(np.float32), pred.astype(np.int16), gt_labels.astype(np.int16))
+            keep = _picture_subset(points.shape[0], seed, shape.shape_id)
+            predictions[index] = (points[keep].astype(np.float32), pred[keep].astype(np.int16), gt_labels[keep].astype(np.int16))
+            _keep_extremes(predictions, accumulator, gallery)
     elapsed = time.perf_counter() - started
 
     summary = accumulator.summary()
@@ -317,11 +348,8 @@ def run_evaluation(
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {"json": "results.json", "markdown": "results.md", "csv": "per_shape.csv"}
     if gallery > 0:
-        scored = [(i, r) for i, r in enumerate(accumulator.records) if not math.isnan(r.miou)]
-        ranked = sorted(scored, key=lambda item: item[1].miou)
-        worst = ranked[:gallery]
-        best = [item for item in reversed(ranked[-gallery:]) if item not in worst]
-        picks = [("best", i, r) for i, r in best] + [("worst", i, r) for i, r in worst]
+        worst, best = _extremes(predictions, accumulator, gallery)
+        picks = [("best", i, accumulator.records[i]) for i in best] + [("worst", i, accumulator.records[i]) for i in worst]
         files["gallery"] = _gallery(picks, predictions, settings, out_dir)
     results["files"] = files
     atomic_write_text(out_dir / files["csv"], _csv(results, accumulator, point_counts))
