@@ -229,60 +229,271 @@ def point_masks(shape: SynthShape, point2face: np.ndarray) -> tuple[np.ndarray, 
     return masks[keep], [label for label, k in zip(shape.mask_labels, keep) if k]
 
 
-def render_shape(
-    shape: SynthShape, size: int = 256, azimuth: float = 35.0, elevation: float = 22.0
-):
-    """Flat-shaded orthographic picture of a shape coloured by part (a PIL RGB image).
 
-    Painter's algorithm over the triangles with Pillow: enough for a preview sheet and no
-    rendering dependency. Azimuth is measured from +x (the front) towards +z, in degrees.
+def glb_bytes(shape: SynthShape) -> bytes:
+    """The shape as a binary glTF: one mesh node per primary label, named by it, vertex colours.
+
+    Parts drawn with the same label share a node, so a parts-named mesh reader
+    (:mod:`patchalign3d.data.parts_mesh`) gets back exactly the shape's primary labels.
     """
-    from PIL import Image, ImageDraw
+    import trimesh
 
-    az, el = np.radians(azimuth), np.radians(elevation)
-    view = np.array([np.cos(el) * np.cos(az), np.sin(el), np.cos(el) * np.sin(az)])  # towards eye
-    right = np.cross([0.0, 1.0, 0.0], view)
-    right /= np.linalg.norm(right)
-    up = np.cross(view, right)
-    v = shape.vertices.astype(np.float64)
-    screen = np.stack([v @ right, v @ up], -1)
-    depth = v @ view
-    tri = v[shape.faces]
-    normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-12)
-    facing = normal @ view
-    light = np.array([0.4, 0.8, 0.45]) + view
-    light /= np.linalg.norm(light)
-    shade = 0.35 + 0.65 * np.abs(normal @ light)
-    colors = shape.part_colors[shape.face_part].astype(np.float64) * shade[:, None]
-    order = np.argsort(depth[shape.faces].mean(1))
-    order = order[facing[order] > -0.2]
-    scale = size * 0.46
-    xy = np.stack([size / 2 + screen[:, 0] * scale, size / 2 - screen[:, 1] * scale], -1)
-    image = Image.new("RGB", (size, size), (255, 255, 255))
-    draw = ImageDraw.Draw(image)
-    for f in order:
-        a, b, c = shape.faces[f]
-        col = tuple(int(x) for x in np.clip(colors[f], 0, 255))
-        draw.polygon([tuple(xy[a]), tuple(xy[b]), tuple(xy[c])], fill=col, outline=col)
-    return image
+    scene = trimesh.Scene()
+    for label in dict.fromkeys(shape.part_names):
+        members = [p for p, name in enumerate(shape.part_names) if name == label]
+        face_index = np.flatnonzero(np.isin(shape.face_part, members))
+        faces = shape.faces[face_index]
+        used, inverse = np.unique(faces, return_inverse=True)
+        colors = np.zeros((len(used), 4), dtype=np.uint8)
+        colors[:, 3] = 255
+        colors[inverse.reshape(-1), :3] = np.repeat(shape.part_colors[shape.face_part[face_index]], 3, axis=0)
+        mesh = trimesh.Trimesh(
+            shape.vertices[used], inverse.reshape(-1, 3), vertex_colors=colors, process=False
+        )
+        scene.add_geometry(mesh, node_name=label, geom_name=label)
+    return scene.export(file_type="glb")
 
 
-def preview_sheet(shapes: Sequence[SynthShape], path: str | os.PathLike, columns: int = 8, tile: int = 200) -> Path:
-    """Write a PNG contact sheet of ``shapes`` (coloured by part, category and labels written under
-    each tile) to ``path``; returns the path."""
-    from PIL import Image, ImageDraw
+def _splits(
+    categories: list[str], num_shapes: int, seed: int, val_fraction: float, holdout: set[str]
+) -> tuple[list[str], list[str]]:
+    """Category and split of every shape index.
 
-    rows = max(1, -(-len(shapes) // columns))
-    caption = 34
-    sheet = Image.new("RGB", (columns * tile, rows * (tile + caption)), (255, 255, 255))
-    draw = ImageDraw.Draw(sheet)
-    for i, shape in enumerate(shapes):
-        x, y = (i % columns) * tile, (i // columns) * (tile + caption)
-        sheet.paste(render_shape(shape, tile), (x, y))
-        draw.text((x + 4, y + tile), shape.category, fill=(0, 0, 0))
-        draw.text((x + 4, y + tile + 12), ", ".join(shape.part_names)[:40], fill=(90, 90, 90))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(path)
-    return path
+    Categories go round-robin over the sorted list (balanced, independent of the seed). Within
+    each category not held out, ``round(val_fraction * n)`` shapes (at least one when the category
+    has two or more and the fraction is positive) are drawn for "val" with a generator seeded by
+    ``(seed, crc32(category))``; held-out categories go to "test" whole.
+    """
+    import zlib
+
+    shape_categories = [categories[i % len(categories)] for i in range(num_shapes)]
+    split = ["train"] * num_shapes
+    for name in categories:
+        members = [i for i, c in enumerate(shape_categories) if c == name]
+        if name in holdout:
+            for i in members:
+                split[i] = "test"
+            continue
+        n_val = int(round(val_fraction * len(members)))
+        if val_fraction > 0 and len(members) >= 2:
+            n_val = min(max(n_val, 1), len(members) - 1)
+        picked = np.random.default_rng([seed, zlib.crc32(name.encode())]).permutation(len(members))[:n_val]
+        for j in picked:
+            split[members[j]] = "val"
+    return shape_categories, split
+
+
+def shape_uid(seed: int, index: int) -> str:
+    """The uid of shape ``index`` of the dataset made with ``seed`` (no ``_``: Find3D names split on it)."""
+    return f"s{seed}i{index:06d}"
+
+
+def make_shape(category: str, seed: int, index: int, front: str = "+x", num_points: int = NUM_POINTS) -> dict:
+    """Generate shape ``index`` of the dataset made with ``seed``, with its surface samples.
+
+    The generator is seeded by ``(seed, index)`` only. Returns a dict with ``shape``
+    (:class:`SynthShape`), ``points`` (N, 3) float32, ``point2face`` (N,) int64, ``normals``
+    (N, 3) float32, ``rgb`` (N, 3) float32 in [0, 1], ``mask2points`` (M, N) bool and
+    ``mask_labels`` (M,).
+    """
+    rng = np.random.default_rng([seed, index])
+    shape = generate_shape(category, rng, front)
+    points, point2face, normals = sample_surface(shape, rng, num_points)
+    mask2points, mask_labels = point_masks(shape, point2face)
+    rgb = shape.part_colors[shape.face_part[point2face]].astype(np.float32) / 255.0
+    return {
+        "shape": shape,
+        "points": points,
+        "point2face": point2face,
+        "normals": normals,
+        "rgb": rgb,
+        "mask2points": mask2points,
+        "mask_labels": mask_labels,
+    }
+
+
+def _write_one(job: tuple) -> dict:
+    """Generate and write one shape; returns its manifest entry (runs in worker processes too)."""
+    from patchalign3d.data.base import atomic_write_bytes
+    from patchalign3d.data.find3d import write_find3d_object
+
+    out_dir, category, seed, index, split, front, num_points, formats = job
+    out_dir = Path(out_dir)
+    made = make_shape(category, seed, index, front, num_points)
+    shape: SynthShape = made["shape"]
+    uid = shape_uid(seed, index)
+    entry = {
+        "name": f"{category}_{uid}",
+        "category": category,
+        "uid": uid,
+        "split": split,
+        "parts": [
+            {"key": k, "label": n, "synonyms": syn, "color": c.tolist()}
+            for k, n, syn, c in zip(shape.part_keys, shape.part_names, shape.part_synonyms, shape.part_colors)
+        ],
+        "labels": [
+            {
+                "label": label,
+                "parts": [shape.part_keys[p] for p in members],
+                "points": int(made["mask2points"][made["mask_labels"].index(label)].sum())
+                if label in made["mask_labels"]
+                else 0,
+            }
+            for label, members in zip(shape.mask_labels, shape.mask_parts)
+        ],
+        "num_faces": int(len(shape.faces)),
+    }
+    if "find3d" in formats:
+        write_find3d_object(
+            out_dir / "find3d", category, uid, made["points"], made["point2face"], made["normals"],
+            made["rgb"], made["mask2points"], made["mask_labels"],
+        )
+    if "glb" in formats:
+        relative = Path("glb") / split / category / f"{uid}.glb"
+        atomic_write_bytes(out_dir / relative, glb_bytes(shape))
+        entry["glb"] = relative.as_posix()
+    return entry
+
+
+def generate_dataset(
+    out_dir: str | os.PathLike,
+    num_shapes: int,
+    seed: int = 0,
+    categories: Sequence[str] | None = None,
+    val_fraction: float = 0.1,
+    holdout_categories: Sequence[str] = (),
+    formats: Sequence[str] = ("glb", "find3d"),
+    front: str = "+x",
+    num_points: int = NUM_POINTS,
+    preview: bool = True,
+    workers: int = 1,
+    progress: bool = True,
+) -> dict:
+    """Generate ``num_shapes`` labelled shapes and write them under ``out_dir``.
+
+    Layout::
+
+        out_dir/find3d/...                         Find3D layout (SPEC §5): points/<uid>/*.pt,
+                                                   rendered/<category>_<uid>/oriented/masks/merged/,
+                                                   split/{train,val,test}.txt
+        out_dir/glb/<split>/<category>/<uid>.glb   one node per part label (parts-named meshes)
+        out_dir/manifest.json                      settings, vocabulary, every shape's parts/labels
+        out_dir/preview.png                        one shape per category, coloured by part
+
+    Args:
+        categories: category names (default: all, see :func:`category_names`), dealt round-robin.
+        val_fraction: share of each category's shapes listed in ``split/val.txt``.
+        holdout_categories: categories whose shapes all go to ``split/test.txt`` (zero-shot
+            evaluation on unseen categories); they are generated like the others.
+        formats: any of ``"glb"``, ``"find3d"``.
+        front: axis the objects face (``"+x"`` default, ``"-x"``, ``"+z"``, ``"-z"``).
+        workers: processes to use; the output does not depend on it.
+
+    Same arguments, same bytes in every point file. The manifest is written last; each file is
+    written atomically. Returns the manifest's summary: counts per split and category, the label
+    vocabulary, paths.
+    """
+    from patchalign3d.data.base import atomic_write_text
+    from patchalign3d.data.find3d import write_find3d_split
+
+    if int(num_shapes) < 1:
+        raise PatchAlignError(f"--shapes must be at least 1, got {num_shapes}")
+    names = sorted(dict.fromkeys(categories)) if categories else category_names()
+    for name in names:
+        _spec(name)
+    holdout = set(holdout_categories)
+    unknown = sorted(holdout - set(names))
+    if unknown:
+        raise PatchAlignError(f"holdout categories {unknown} are not among the generated categories")
+    if holdout == set(names):
+        raise PatchAlignError("every category is held out: nothing would be left for training")
+    if not 0.0 <= float(val_fraction) < 1.0:
+        raise PatchAlignError(f"val_fraction must be in [0, 1), got {val_fraction}")
+    formats = tuple(formats)
+    bad = [f for f in formats if f not in ("glb", "find3d")]
+    if bad or not formats:
+        raise PatchAlignError(f"formats must be a non-empty subset of ('glb', 'find3d'), got {formats}")
+    if front not in FRONTS:
+        raise PatchAlignError(f"front must be one of {sorted(FRONTS)}, got {front!r}")
+    if int(num_points) < 32:
+        raise PatchAlignError(f"num_points must be at least 32, got {num_points}")
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shape_categories, split = _splits(names, int(num_shapes), int(seed), float(val_fraction), holdout)
+    jobs = [
+        (str(out_dir), shape_categories[i], int(seed), i, split[i], front, int(num_points), formats)
+        for i in range(int(num_shapes))
+    ]
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(jobs), desc="synth shapes", unit="shape", disable=not progress)
+    entries: list[dict] = []
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=int(workers)) as pool:
+            for entry in pool.map(_write_one, jobs, chunksize=8):
+                entries.append(entry)
+                bar.update()
+    else:
+        for job in jobs:
+            entries.append(_write_one(job))
+            bar.update()
+    bar.close()
+
+    split_names = {s: [e["name"] for e in entries if e["split"] == s] for s in ("train", "val", "test")}
+    if "find3d" in formats:
+        for s, listed in split_names.items():
+            if listed or s != "test":
+                write_find3d_split(out_dir / "find3d", s, listed)
+    vocabulary = part_vocabulary(names)
+    summary = {
+        "generator": "patchalign3d.data.synth",
+        "seed": int(seed),
+        "num_shapes": int(num_shapes),
+        "num_points": int(num_points),
+        "front": front,
+        "up": "+y",
+        "formats": list(formats),
+        "categories": names,
+        "holdout_categories": sorted(holdout),
+        "split_counts": {s: len(v) for s, v in split_names.items()},
+        "category_counts": {c: shape_categories.count(c) for c in names},
+        "part_keys": {c: list(CATEGORIES[c].parts) for c in names},
+        "labels": vocabulary,
+        "find3d_root": "find3d" if "find3d" in formats else None,
+        "glb_root": "glb" if "glb" in formats else None,
+    }
+    if preview:
+        summary["preview"] = str(write_preview(out_dir / "preview.png", names, int(seed), front))
+    manifest = dict(summary, shapes=entries)
+    atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, indent=1))
+    summary["manifest"] = str(out_dir / "manifest.json")
+    return summary
+
+
+def write_preview(
+    path: str | os.PathLike, categories: Sequence[str] | None = None, seed: int = 0, front: str = "+x",
+    per_category: int = 1, size: int = 220, columns: int = 8,
+) -> Path:
+    """PNG sheet of ``per_category`` shapes per category, points coloured by part label.
+
+    Uses the project's point renderer (:func:`patchalign3d.viz.render_preview`) and
+    :func:`patchalign3d.viz.contact_sheet`; shapes are drawn with seeds ``(seed, 10**6 + k)``,
+    apart from any dataset shape. Returns the path.
+    """
+    from patchalign3d.viz import contact_sheet, render_preview
+
+    names = list(categories) if categories else category_names()
+    pictures, captions = [], []
+    for k, name in enumerate(names):
+        for j in range(per_category):
+            made = make_shape(name, seed, 10**6 + k * per_category + j, front, 3000)
+            shape = made["shape"]
+            labels = list(dict.fromkeys(shape.part_names))
+            point_label = np.array([labels.index(shape.part_names[p]) for p in shape.face_part[made["point2face"]]])
+            pictures.append(render_preview(made["points"], point_label, labels, None, views=["3/4"], size=size, show_share=False))
+            captions.append(name)
+    contact_sheet(pictures, path, columns=columns, captions=captions)
+    return Path(path)
