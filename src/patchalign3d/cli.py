@@ -31,6 +31,17 @@ def _add_shape_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the point sampling")
 
 
+def _add_dataset_options(parser: argparse.ArgumentParser) -> None:
+    from patchalign3d.data.registry import DATASET_LAYOUTS
+
+    parser.add_argument("--dataset", required=True, choices=sorted(DATASET_LAYOUTS), help="dataset layout")
+    parser.add_argument("--root", required=True, metavar="DIR", help="dataset root folder")
+    parser.add_argument("--split", help="split to read (default: the layout's test split)")
+    parser.add_argument("--categories", nargs="+", metavar="NAME", help="only these categories")
+    parser.add_argument("--skip-missing", action="store_true",
+                        help="ShapeNetPart txt: skip split entries whose file is absent (partial downloads)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="patchalign3d", description="Zero-shot 3D part segmentation by text (PatchAlign3D)."
@@ -50,6 +61,28 @@ def build_parser() -> argparse.ArgumentParser:
     features = commands.add_parser("features", help="write patch and per-point features for downstream use")
     _add_shape_options(features)
     _add_model_options(features)
+
+    evaluate = commands.add_parser("evaluate", help="zero-shot part mIoU on a benchmark, with tables and a gallery")
+    _add_dataset_options(evaluate)
+    evaluate.add_argument("--out", default="patchalign3d_eval", metavar="DIR", help="output folder")
+    evaluate.add_argument("--names-file", metavar="JSON", help='part names per category: {"Chair": [...], ...}')
+    evaluate.add_argument("--part-names", default=None, metavar="TABLE",
+                          help="ShapeNetPart name table: paper (default), find3d or shapenet")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the per-shape point sampling")
+    evaluate.add_argument("--convention", default="one", choices=("one", "skip-empty-union", "skip-absent-gt"),
+                          help="IoU of a part absent from ground truth and prediction: 1 (PointNet++/Point-BERT, "
+                               "default), skipped when the union is empty (Find3D), skipped when absent from "
+                               "ground truth (PatchAlign3D release)")
+    evaluate.add_argument("--score-on", default="all", choices=("all", "samples"),
+                          help="score every ground-truth point (default) or only the sampled ones")
+    evaluate.add_argument("--assign", choices=("nearest", "membership"), default="nearest")
+    evaluate.add_argument("--up", choices=("y", "z"), default="y", help="up axis of the dataset (default y)")
+    evaluate.add_argument("--gallery", type=int, default=4, help="best and worst shapes to picture (0: none)")
+    _add_model_options(evaluate)
+
+    convert_data = commands.add_parser("convert", help="convert a dataset to plain per-shape .npz files")
+    _add_dataset_options(convert_data)
+    convert_data.add_argument("--out", required=True, metavar="DIR", help="output folder")
 
     convert = commands.add_parser("convert-checkpoint", help="convert the official patchalign3d.pt to our format")
     convert.add_argument("source", metavar="PATCHALIGN3D_PT")
@@ -156,6 +189,37 @@ def run_features(args: argparse.Namespace) -> int:
     return EXIT_USER_ERROR if _for_each_shape(files, work) else 0
 
 
+def _open_dataset(args: argparse.Namespace, **options):
+    from patchalign3d.data.registry import open_dataset
+
+    if args.skip_missing:
+        options["missing"] = "skip"
+    return open_dataset(args.dataset, args.root, split=args.split, categories=args.categories, **options)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from patchalign3d.evaluate import load_part_names_file, run_evaluation
+
+    options = {"part_names": args.part_names} if args.part_names else {}
+    dataset = _open_dataset(args, **options)
+    model = _load_model(args)
+    names = load_part_names_file(args.names_file) if args.names_file else None
+    run_evaluation(
+        model, dataset, args.out, seed=args.seed, convention=args.convention, part_names=names, up=args.up,
+        assign=args.assign, score_on=args.score_on, gallery=args.gallery, dataset_name=f"{args.dataset}:{args.root}",
+    )
+    print(f"wrote results.json, results.md, per_shape.csv and the gallery under {args.out}")
+    return 0
+
+
+def run_convert_dataset(args: argparse.Namespace) -> int:
+    from patchalign3d.data.npz import convert
+
+    written = convert(_open_dataset(args), args.out)
+    print(f"wrote {len(written)} shapes under {args.out}")
+    return 0
+
+
 def run_convert_checkpoint(args: argparse.Namespace) -> int:
     from patchalign3d.checkpoint import convert_official
 
@@ -167,7 +231,13 @@ def run_convert_checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"segment": run_segment, "features": run_features, "convert-checkpoint": run_convert_checkpoint}
+COMMANDS = {
+    "segment": run_segment,
+    "features": run_features,
+    "evaluate": run_evaluate,
+    "convert": run_convert_dataset,
+    "convert-checkpoint": run_convert_checkpoint,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -63,11 +63,15 @@ class PatchAlign3D:
     result = model.segment("chair.glb", parts=["back", "seat", "leg", "arm"])
     """
 
-    def __init__(self, net: PatchAlignNet, config: CheckpointConfig, text_bank: TextBank, device: torch.device):
+    def __init__(
+        self, net: PatchAlignNet, config: CheckpointConfig, text_bank: TextBank, device: torch.device,
+        checkpoint_path: str | Path | None = None,
+    ):
         self.net = net.eval()
         self.config = config
         self.text_bank = text_bank
         self.device = device
+        self.checkpoint_path = str(checkpoint_path) if checkpoint_path is not None else None
 
     @classmethod
     def from_pretrained(
@@ -91,7 +95,7 @@ class PatchAlign3D:
             path = DEFAULT_CHECKPOINT
         net, config = load_checkpoint(path, device)
         bank = TextBank(text_encoder or config.text_encoder, cache_dir=cache_dir, device=str(device))
-        return cls(net, config, bank, device)
+        return cls(net, config, bank, device, checkpoint_path=path)
 
     # ------------------------------------------------------------------------------- building blocks
 
