@@ -1,0 +1,208 @@
+"""Tests of the procedural part-labelled shape engine (patchalign3d.data.synth)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from patchalign3d.data.find3d import Find3DDataset, read_find3d_object
+from patchalign3d.data.parts_mesh import load_part_meshes
+from patchalign3d.data.synth import (
+    NUM_POINTS,
+    category_names,
+    generate_dataset,
+    generate_shape,
+    make_shape,
+    part_vocabulary,
+    point_masks,
+    sample_surface,
+)
+from patchalign3d.data.synth_categories import CATEGORIES
+from patchalign3d.errors import PatchAlignError
+
+# The part names the paper evaluates ShapeNetPart with (SPEC section 7).
+SHAPENETPART_NAMES = {
+    "airplane": ["body", "wing", "tail", "engine or frame"],
+    "bag": ["handle", "body"],
+    "cap": ["crown", "brim"],
+    "car": ["roof", "hood", "wheel", "body"],
+    "chair": ["back", "seat", "leg", "arm"],
+    "earphone": ["earcup", "headband", "data wire"],
+    "guitar": ["headstock", "neck", "body"],
+    "knife": ["blade", "handle"],
+    "lamp": ["base", "lampshade", "fixing bracket", "pole"],
+    "laptop": ["keyboard", "screen"],
+    "motorbike": ["gas tank", "seat", "wheel", "handles or handlebars", "headlight", "engine or frame"],
+    "mug": ["handle", "cup"],
+    "pistol": ["barrel", "handle or grip", "trigger and guard"],
+    "rocket": ["body", "fin", "nose"],
+    "skateboard": ["wheel", "deck", "belt for foot"],
+    "table": ["desktop", "leg or support", "drawer"],
+}
+
+
+def _shapes(category: str, count: int, seed: int = 0):
+    return [generate_shape(category, np.random.default_rng([seed, i])) for i in range(count)]
+
+
+def test_registry_has_enough_categories_and_shared_part_names():
+    names = category_names()
+    assert len(names) >= 24
+    assert set(SHAPENETPART_NAMES) <= set(names)
+    assert {"humanoid", "quadruped", "bottle", "bed", "sofa", "cabinet", "bicycle", "teapot"} <= set(names)
+    part_keys = {key for spec in CATEGORIES.values() for key in spec.parts}
+    assert len(part_keys) >= 60
+    shared = [k for k in part_keys if sum(k in spec.parts for spec in CATEGORIES.values()) >= 3]
+    for common in ("leg", "seat", "handle", "body", "base"):
+        assert common in shared
+
+
+def test_vocabulary_covers_the_benchmark_part_names():
+    vocabulary = part_vocabulary()
+    for category, wanted in SHAPENETPART_NAMES.items():
+        missing = [name for name in wanted if name not in vocabulary[category]]
+        assert not missing, f"{category}: {missing}"
+
+
+def test_every_category_builds_valid_meshes_whose_faces_all_have_a_part():
+    for category in category_names():
+        for shape in _shapes(category, 3):
+            f = len(shape.faces)
+            assert shape.vertices.dtype == np.float32 and shape.faces.dtype == np.int64
+            assert shape.face_part.shape == (f,)
+            assert shape.faces.min() >= 0 and shape.faces.max() < len(shape.vertices)
+            assert np.isfinite(shape.vertices).all()
+            assert np.linalg.norm(shape.vertices, axis=1).max() == pytest.approx(1.0, abs=1e-5)
+            counts = np.bincount(shape.face_part, minlength=len(shape.part_keys))
+            assert len(counts) == len(shape.part_keys) and (counts > 0).all(), category
+            assert all(name in syn for name, syn in zip(shape.part_names, shape.part_synonyms))
+            assert shape.part_colors.shape == (len(shape.part_keys), 3)
+
+
+def test_same_seed_gives_identical_point_arrays_and_another_index_differs():
+    a = make_shape("chair", seed=5, index=3)
+    b = make_shape("chair", seed=5, index=3)
+    for key in ("points", "point2face", "normals", "rgb", "mask2points"):
+        assert a[key].tobytes() == b[key].tobytes()
+    assert a["mask_labels"] == b["mask_labels"]
+    c = make_shape("chair", seed=5, index=4)
+    assert a["points"].tobytes() != c["points"].tobytes()
+
+
+def test_masks_agree_with_point2face_and_face_part():
+    made = make_shape("motorbike", seed=1, index=0)
+    shape = made["shape"]
+    part_of_point = shape.face_part[made["point2face"]]
+    assert made["points"].shape == (NUM_POINTS, 3)
+    for label, mask in zip(made["mask_labels"], made["mask2points"]):
+        members = shape.mask_parts[shape.mask_labels.index(label)]
+        np.testing.assert_array_equal(mask, np.isin(part_of_point, members))
+    # every point lies on its triangle's plane
+    tri = shape.vertices[shape.faces[made["point2face"]]].astype(np.float64)
+    offset = ((made["points"] - tri[:, 0]) * made["normals"]).sum(1)
+    assert np.abs(offset).max() < 1e-5
+
+
+def test_some_points_carry_two_labels_and_labels_vary_between_shapes():
+    two_labels, names_seen = 0, set()
+    for shape in _shapes("car", 20) + _shapes("table", 20):
+        names_seen.update(shape.part_names)
+        points, point2face, _ = sample_surface(shape, np.random.default_rng(0), 500)
+        masks, _ = point_masks(shape, point2face)
+        two_labels += int((masks.sum(0) >= 2).any())
+    assert two_labels >= 10  # wheel = tire + hub, drawer = drawer + knob, second synonyms
+    assert {"leg", "table leg"} <= names_seen or {"leg", "support"} <= names_seen
+    assert "wheel" not in names_seen  # "wheel" is a group label over tire and hub, never a part
+
+
+def test_optional_parts_and_topology_vary_within_a_category():
+    chairs = _shapes("chair", 40)
+    with_arms = sum("arm" in s.part_keys for s in chairs)
+    assert 0 < with_arms < 40
+    tables = _shapes("table", 40)
+    with_drawers = sum("drawer" in s.part_keys for s in tables)
+    assert 0 < with_drawers < 40
+    leg_faces = {int((s.face_part == s.part_keys.index("leg")).sum()) for s in tables}
+    assert len(leg_faces) > 5  # four legs, pedestals, trestles, panels
+
+
+def test_front_axis_turns_the_cap_visor():
+    def visor_direction(front: str) -> np.ndarray:
+        shape = generate_shape("cap", np.random.default_rng([0, 2]), front=front)
+        crown = shape.vertices[np.unique(shape.faces[shape.face_part == shape.part_keys.index("crown")])]
+        brim = shape.vertices[np.unique(shape.faces[shape.face_part == shape.part_keys.index("brim")])]
+        return brim.mean(0) - crown.mean(0)
+
+    # seed chosen so that this cap has a visor (a baseball cap), not an all-round brim
+    for front, axis, sign in (("+x", 0, 1), ("+z", 2, 1), ("-z", 2, -1), ("-x", 0, -1)):
+        d = visor_direction(front)
+        assert sign * d[axis] > 0.1 and abs(d[2 - axis]) < 0.05, (front, d)
+
+
+def test_generate_dataset_layout_splits_holdout_and_readers(tmp_path):
+    cats = ["mug", "chair", "table", "car"]
+    summary = generate_dataset(tmp_path, 16, seed=3, categories=cats, val_fraction=0.25,
+                               holdout_categories=["mug"], preview=False, progress=False)
+    assert summary["split_counts"] == {"train": 9, "val": 3, "test": 4}
+    split = {s: (tmp_path / "find3d" / "split" / f"{s}.txt").read_text().split() for s in ("train", "val", "test")}
+    assert not (set(split["train"]) & set(split["val"])) and not (set(split["train"]) & set(split["test"]))
+    assert not (set(split["val"]) & set(split["test"]))
+    assert len(set(split["train"]) | set(split["val"]) | set(split["test"])) == 16
+    assert all(name.startswith("mug_") for name in split["test"])
+    assert not any(name.startswith("mug_") for name in split["train"] + split["val"])
+
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert len(manifest["shapes"]) == 16
+    entry = next(e for e in manifest["shapes"] if e["category"] == "car")
+    obj = read_find3d_object(tmp_path / "find3d", entry["name"])
+    assert obj["points"].shape == (NUM_POINTS, 3) and obj["rgb"].max() <= 1.0
+    assert set(obj["mask_labels"]) <= {label["label"] for label in entry["labels"]}
+    for label, mask in zip(obj["mask_labels"], obj["mask2points"]):
+        assert mask.sum() == next(x["points"] for x in entry["labels"] if x["label"] == label)
+    # GLB: one node per primary label, read back by the parts-named mesh reader
+    _, faces, face_parts, names = load_part_meshes(tmp_path / entry["glb"])
+    assert names == sorted({part["label"] for part in entry["parts"]})
+    assert len(faces) == entry["num_faces"]
+    shapes = Find3DDataset(tmp_path / "find3d", "train")
+    assert len(shapes) == 9 and shapes[0].masks.shape[1] == NUM_POINTS
+
+
+def test_generate_dataset_is_byte_identical_for_a_seed_and_worker_count(tmp_path):
+    generate_dataset(tmp_path / "a", 5, seed=9, formats=("find3d",), preview=False, progress=False)
+    generate_dataset(tmp_path / "b", 5, seed=9, formats=("find3d",), preview=False, progress=False, workers=2)
+    files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a" / "find3d").rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b" / "find3d").rglob("*") if p.is_file())
+    assert files_a == files_b and len(files_a) > 5 * 5
+    for rel in files_a:
+        if rel.name == "points.pt":
+            assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
+
+
+def test_preview_sheet_is_written(tmp_path):
+    from PIL import Image
+
+    summary = generate_dataset(tmp_path, 2, seed=0, categories=["mug", "lamp"], formats=("glb",), progress=False)
+    with Image.open(summary["preview"]) as image:
+        assert image.width > 200 and image.height > 100
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"categories": ["spaceship"]}, "unknown synthetic category"),
+        ({"holdout_categories": ["spaceship"]}, "holdout"),
+        ({"categories": ["mug"], "holdout_categories": ["mug"]}, "every category is held out"),
+        ({"num_shapes": 0}, "at least 1"),
+        ({"formats": ("ply",)}, "formats"),
+        ({"front": "up"}, "front"),
+        ({"val_fraction": 1.5}, "val_fraction"),
+    ],
+)
+def test_user_mistakes_raise_one_error_type(tmp_path, kwargs, message):
+    args = {"out_dir": tmp_path / "out", "num_shapes": 2, "seed": 0, "progress": False, "preview": False}
+    args.update(kwargs)
+    with pytest.raises(PatchAlignError, match=message):
+        generate_dataset(**args)
+    assert not (tmp_path / "out" / "manifest.json").exists()
