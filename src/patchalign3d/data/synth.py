@@ -33,7 +33,8 @@ NUM_POINTS = 5000
 """Surface points per shape in the Find3D layout (SPEC §5)."""
 
 FRONTS = {"+x": 0.0, "-z": np.pi / 2, "-x": np.pi, "+z": -np.pi / 2}
-"""Rotation about +y that turns the recipes' front (+x) to each supported front axis."""
+"""Rotation about +y that turns the recipes' front (+x) to each supported front axis. ``front="any"``
+draws one of the four per shape (for models meant to be indifferent to the facing direction)."""
 
 PLAIN_NAME_PROBABILITY = 0.5
 """How often a part is called by its plain name (first synonym); otherwise another synonym."""
@@ -61,6 +62,7 @@ class SynthShape:
         mask_labels: (M,) the shape's distinct labels (primary, second and group labels merged by
             name).
         mask_parts: (M,) the parts each label covers.
+        extras: ``{"front": axis}``, the axis this shape faces.
     """
 
     category: str
@@ -107,6 +109,11 @@ def _spec(name: str) -> CategorySpec:
     return CATEGORIES[name]
 
 
+def _check_front(front: str) -> None:
+    if front != "any" and front not in FRONTS:
+        raise PatchAlignError(f"front must be one of {sorted(FRONTS) + ['any']}, got {front!r}")
+
+
 def _draw_name(rng: np.random.Generator, synonyms: Sequence[str], avoid: str | None = None) -> str:
     """A label for a part: the plain name with PLAIN_NAME_PROBABILITY, else another synonym."""
     options = [s for s in synonyms if s != avoid]
@@ -151,11 +158,11 @@ def generate_shape(category: str, rng: np.random.Generator, front: str = "+x") -
     """Draw one shape of ``category`` with labels and colours from ``rng``.
 
     category: a name from :func:`category_names`. front: the axis the object faces (``"+x"``,
-    ``"-x"``, ``"+z"``, ``"-z"``). Returns a :class:`SynthShape` normalised into the unit sphere.
+    ``"-x"``, ``"+z"``, ``"-z"``, or ``"any"``: one of those drawn from ``rng``). Returns a
+    :class:`SynthShape` normalised into the unit sphere.
     """
     spec = _spec(category)
-    if front not in FRONTS:
-        raise PatchAlignError(f"front must be one of {sorted(FRONTS)}, got {front!r}")
+    _check_front(front)
     builder = PartBuilder()
     spec.build(rng, builder)
     vertices, faces, face_part = builder.build()
@@ -163,6 +170,8 @@ def generate_shape(category: str, rng: np.random.Generator, front: str = "+x") -
     if unknown:  # a recipe bug, not a user mistake
         raise AssertionError(f"{category}: parts {unknown} are missing from the vocabulary")
 
+    if front == "any":
+        front = sorted(FRONTS)[int(rng.integers(len(FRONTS)))]
     vertices = vertices @ rotation((0, 1, 0), FRONTS[front]).T
     low, high = vertices.min(0), vertices.max(0)
     vertices = vertices - (low + high) / 2
@@ -193,6 +202,7 @@ def generate_shape(category: str, rng: np.random.Generator, front: str = "+x") -
         part_colors=colors,
         mask_labels=list(labels),
         mask_parts=[sorted(v) for v in labels.values()],
+        extras={"front": front},
     )
 
 
@@ -342,6 +352,7 @@ def _write_one(job: tuple) -> dict:
             for label, members in zip(shape.mask_labels, shape.mask_parts)
         ],
         "num_faces": int(len(shape.faces)),
+        "front": shape.extras["front"],
     }
     if "find3d" in formats:
         write_find3d_object(
@@ -386,7 +397,7 @@ def generate_dataset(
         holdout_categories: categories whose shapes all go to ``split/test.txt`` (zero-shot
             evaluation on unseen categories); they are generated like the others.
         formats: any of ``"glb"``, ``"find3d"``.
-        front: axis the objects face (``"+x"`` default, ``"-x"``, ``"+z"``, ``"-z"``).
+        front: axis the objects face (``"+x"`` default, ``"-x"``, ``"+z"``, ``"-z"``, ``"any"``).
         workers: processes to use; the output does not depend on it.
 
     Same arguments, same bytes in every point file. The manifest is written last; each file is
@@ -413,8 +424,7 @@ def generate_dataset(
     bad = [f for f in formats if f not in ("glb", "find3d")]
     if bad or not formats:
         raise PatchAlignError(f"formats must be a non-empty subset of ('glb', 'find3d'), got {formats}")
-    if front not in FRONTS:
-        raise PatchAlignError(f"front must be one of {sorted(FRONTS)}, got {front!r}")
+    _check_front(front)
     if int(num_points) < 32:
         raise PatchAlignError(f"num_points must be at least 32, got {num_points}")
 

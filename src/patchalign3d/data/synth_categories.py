@@ -336,7 +336,7 @@ def cap(rng: np.random.Generator, parts: PartBuilder) -> None:
     """Baseball cap (visor towards +x) or hat with an all-round brim."""
     kind = pick(rng, ["baseball", "hat"], [0.75, 0.25])
     r = uniform(rng, 0.095, 0.11)
-    height = r * uniform(rng, 0.75, 1.05) if kind == "baseball" else r * uniform(rng, 0.8, 1.3)
+    height = r * uniform(rng, 0.6, 0.95) if kind == "baseball" else r * uniform(rng, 0.7, 1.3)
     t = np.linspace(0, np.pi / 2, 9)
     if kind == "baseball":
         radii = r * np.cos(t) ** 0.8
@@ -356,12 +356,13 @@ def cap(rng: np.random.Generator, parts: PartBuilder) -> None:
         zs = np.linspace(-0.92, 0.92, 13) * r
         rim_x = r * squash[0, 0] * np.sqrt(1 - (zs / r) ** 2) * 0.97
         front = length * np.sqrt(np.clip(1 - (zs / (0.95 * r)) ** 2, 0, 1)) ** 0.7 + 0.004
-        droop = uniform(rng, 0.0, 0.25)
+        droop = uniform(rng, 0.0, 0.5)
         curve = uniform(rng, 0.0, 0.3)
         cx = rim_x + front / 2 - 0.002
         cy = 0.004 - curve * (zs / r) ** 2 * 0.03
         brim = loft(np.stack([cx, cy, zs], -1), front / 2, 0.003, X, 10)
-        brim = transform(brim, rotation(Z, -droop * 0.5), (0, 0, 0))
+        pivot = np.array([r * squash[0, 0] * 0.9, 0.0, 0.0])  # the visor bends down where it meets the crown
+        brim = transform(transform(brim, None, -pivot), rotation(Z, -droop * 0.5), pivot)
         parts.add("brim", brim)
     else:
         width = uniform(rng, 0.04, 0.09)
@@ -489,14 +490,15 @@ def chair(rng: np.random.Generator, parts: PartBuilder) -> None:
     seat_t = uniform(rng, 0.025, 0.09)
     round_seat = chance(rng, 0.12)
     if round_seat:
-        parts.add("seat", cylinder((0, seat_h - seat_t, 0), (0, seat_h, 0), min(width, depth) / 2 * 1.05, 20))
+        width = depth = min(width, depth) * 1.05
+        parts.add("seat", cylinder((0, seat_h - seat_t, 0), (0, seat_h, 0), width / 2, 24))
     else:
         xs = np.linspace(-depth / 2, depth / 2, 4)
         parts.add("seat", loft(np.stack([xs, np.full(4, seat_h - seat_t / 2), 0 * xs], -1), seat_t / 2, width / 2, Y, 16, exponent=uniform(rng, 6, 14)))
     leg_t = uniform(rng, 0.025, 0.05)
     if legs == "four":
         splay = uniform(rng, 0.0, 0.05) if chance(rng, 0.4) else 0.0
-        inset = uniform(rng, 0.02, 0.05)
+        inset = uniform(rng, 0.02, 0.05) + (0.16 * width if round_seat else 0.0)
         round_leg = chance(rng, 0.4)
         for sx in (-1, 1):
             for sz in (-1, 1):
@@ -532,7 +534,7 @@ def chair(rng: np.random.Generator, parts: PartBuilder) -> None:
     tilt = np.radians(uniform(rng, 0, 16))
     back_t = uniform(rng, 0.02, 0.07)
     style = pick(rng, ["panel", "slats", "frame", "round"], [0.5, 0.2, 0.18, 0.12])
-    base = np.array([-depth / 2 + back_t / 2, seat_h, 0.0])
+    base = np.array([-depth / 2 + back_t / 2 + (0.03 * depth if round_seat else 0.0), seat_h - (seat_t / 2 if round_seat else 0.0), 0.0])
     up = np.array([-np.sin(tilt), np.cos(tilt), 0.0])
     tilt_m = rotation(Z, tilt)
     if style == "panel":
@@ -791,7 +793,7 @@ def lamp(rng: np.random.Generator, parts: PartBuilder) -> None:
         sh = uniform(rng, 0.08, 0.14)
         rb = uniform(rng, 0.06, 0.1)
         shade = shade_mesh(-sh, sh, rb, rb * 0.35, pick(rng, ["cone", "dome"]))
-        rot = rotation(Z, tilt - np.pi)
+        rot = rotation(Z, tilt)  # the opening (local -y) turns down and forward
         parts.add("lampshade", transform(shade, rot, p2))
     else:
         ceiling = uniform(rng, 0.8, 1.4)
@@ -1103,6 +1105,8 @@ def skateboard(rng: np.random.Generator, parts: PartBuilder) -> None:
         half_w = width / 2 * (0.75 + 0.25 * np.cos(np.pi * xs / length)) * np.sqrt(np.clip(1 - np.clip((tn - 0.85) / 0.15, 0, 1) ** 2, 0.05, 1))
     deck_y = uniform(rng, 0.08, 0.1) if kind != "mountain" else uniform(rng, 0.16, 0.2)
     parts.add("deck", loft(np.stack([xs, deck_y + ys, 0 * xs], -1), thick / 2, half_w, Y, 16, exponent=6))
+    if kind != "mountain" and chance(rng, 0.2):  # a bare deck, as some catalogue models are
+        return
     wheel_r = {"street": uniform(rng, 0.025, 0.03), "longboard": uniform(rng, 0.03, 0.037), "mountain": uniform(rng, 0.08, 0.1)}[kind]
     axle_y = wheel_r
     track = width / 2 * uniform(rng, 0.85, 1.05)
