@@ -35,7 +35,7 @@ DEFAULT_TEACHER = "facebook/dinov2-base"
 class TokenGrid:
     """Teacher output for a batch of B images of H x W pixels.
 
-    tokens: (B, D, h, w) float32 feature grid.
+    tokens: (B, D, h, w) float feature grid (float32; float64 for the rgb teacher).
     box:    (top, left, height, width) in image pixels: the region of each image the grid spans
             (the centre crop the teacher saw); pixels outside it get no feature.
     """
@@ -75,7 +75,8 @@ def center_square(height: int, width: int) -> tuple[int, int, int, int]:
 
 
 class RGBTeacher(Teacher):
-    """Feature of a pixel = its RGB colour in [0, 1] (D = 3, grid = the full image)."""
+    """Feature of a pixel = its RGB colour in [0, 1] (D = 3, grid = the full image, float64 so that a
+    triangle's mean colour over thousands of pixels stays exact)."""
 
     name = "rgb"
     feature_dim = 3
@@ -83,7 +84,7 @@ class RGBTeacher(Teacher):
     def __call__(self, images: np.ndarray) -> TokenGrid:
         """images: (B, H, W, 3) uint8 -> TokenGrid with tokens (B, 3, H, W), box = the whole image."""
         images = _check_images(images)
-        tokens = torch.from_numpy(images).to(self.device).permute(0, 3, 1, 2).float() / 255.0
+        tokens = torch.from_numpy(images).to(self.device).permute(0, 3, 1, 2).double() / 255.0
         return TokenGrid(tokens, (0, 0, images.shape[1], images.shape[2]))
 
 
