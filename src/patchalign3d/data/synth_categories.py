@@ -327,53 +327,65 @@ def bag(rng: np.random.Generator, parts: PartBuilder) -> None:
     {
         "crown": ("crown", "top", "cap crown", "dome"),
         "brim": ("brim", "visor", "peak", "bill"),
-        "button": ("button", "top button"),
+        "button": ("button", "top button", "pom-pom"),
     },
     groups=(GroupSpec(("crown",), ("crown", "button"), 0.7),),
     shapenetpart=True,
 )
 def cap(rng: np.random.Generator, parts: PartBuilder) -> None:
-    """Baseball cap (visor towards +x) or hat with an all-round brim."""
-    kind = pick(rng, ["baseball", "hat"], [0.75, 0.25])
+    """Baseball cap or flat cap (visor towards +x), hat with an all-round brim, or a beanie whose
+    turned-up cuff is the brim."""
+    kind = pick(rng, ["baseball", "flat", "hat", "beanie"], [0.5, 0.15, 0.2, 0.15])
     r = uniform(rng, 0.095, 0.11)
-    height = r * uniform(rng, 0.6, 0.95) if kind == "baseball" else r * uniform(rng, 0.7, 1.3)
+    height = {
+        "baseball": r * uniform(rng, 0.6, 0.95),
+        "flat": r * uniform(rng, 0.35, 0.55),
+        "hat": r * uniform(rng, 0.7, 1.3),
+        "beanie": r * uniform(rng, 1.1, 1.6),
+    }[kind]
     t = np.linspace(0, np.pi / 2, 9)
-    if kind == "baseball":
-        radii = r * np.cos(t) ** 0.8
-        heights = height * np.sin(t)
-    else:
+    if kind == "hat":
         radii = r * (1 - 0.15 * np.sin(t)) * np.cos(t) ** 0.3
         heights = height * np.sin(t) ** 0.7
+    elif kind == "beanie":
+        radii = r * np.cos(t) ** 0.45
+        heights = height * np.sin(t) ** 1.3
+    else:
+        radii = r * np.cos(t) ** (0.8 if kind == "baseball" else 0.4)
+        heights = height * np.sin(t)
     outer = list(zip(radii, heights))[:-1] + [(0.0, height)]
     # thin shell: outside up, then inside back down
     profile = outer + [(rr * 0.97, hh - 0.004) for rr, hh in outer[::-1]]
     crown = revolve(profile[::-1], (0, 0, 0), Y, 24)
-    squash = np.diag([uniform(rng, 1.05, 1.2), 1.0, 1.0])
-    crown = transform(crown, squash)
+    stretch = uniform(rng, 1.05, 1.2) if kind != "flat" else uniform(rng, 1.2, 1.35)
+    crown = transform(crown, np.diag([stretch, 1.0, 1.0]), (0.15 * r if kind == "flat" else 0.0, 0, 0))
     parts.add("crown", crown)
-    if kind == "baseball":
-        length = uniform(rng, 0.06, 0.09)
+    if kind in ("baseball", "flat"):
+        length = uniform(rng, 0.04, 0.09) if kind == "baseball" else uniform(rng, 0.015, 0.035)
         zs = np.linspace(-0.92, 0.92, 13) * r
-        rim_x = r * squash[0, 0] * np.sqrt(1 - (zs / r) ** 2) * 0.97
+        rim_x = r * stretch * np.sqrt(1 - (zs / r) ** 2) * 0.97 + (0.15 * r if kind == "flat" else 0.0)
         front = length * np.sqrt(np.clip(1 - (zs / (0.95 * r)) ** 2, 0, 1)) ** 0.7 + 0.004
         droop = uniform(rng, 0.0, 0.5)
         curve = uniform(rng, 0.0, 0.3)
         cx = rim_x + front / 2 - 0.002
         cy = 0.004 - curve * (zs / r) ** 2 * 0.03
         brim = loft(np.stack([cx, cy, zs], -1), front / 2, 0.003, X, 10)
-        pivot = np.array([r * squash[0, 0] * 0.9, 0.0, 0.0])  # the visor bends down where it meets the crown
+        pivot = np.array([rim_x.max() * 0.95, 0.0, 0.0])  # the visor bends down where it meets the crown
         brim = transform(transform(brim, None, -pivot), rotation(Z, -droop * 0.5), pivot)
         parts.add("brim", brim)
-    else:
+    elif kind == "hat":
         width = uniform(rng, 0.04, 0.09)
         up = uniform(rng, -0.02, 0.03)
         outer_r = r * 0.98 + width
         prof = [(r * 0.95, 0.0), (outer_r, up), (outer_r, up + 0.004), (r * 0.95, 0.004)]
-        brim = revolve(prof, (0, 0, 0), Y, 28)
-        brim = transform(brim, np.diag([squash[0, 0], 1, 1]))
-        parts.add("brim", brim)
-    if chance(rng, 0.5):
-        parts.add("button", ellipsoid((0, height, 0), (0.008, 0.004, 0.008), 10, 6))
+        parts.add("brim", transform(revolve(prof, (0, 0, 0), Y, 28), np.diag([stretch, 1, 1])))
+    else:
+        cuff = height * uniform(rng, 0.2, 0.4)
+        prof = [(r * 0.97, -0.003), (r * 1.06, -0.003), (r * 1.06, cuff), (r * 0.97, cuff)]
+        parts.add("brim", transform(revolve(prof, (0, 0, 0), Y, 28), np.diag([stretch, 1, 1])))
+    if chance(rng, 0.4 if kind != "beanie" else 0.6):
+        size = 0.008 if kind != "beanie" else uniform(rng, 0.015, 0.03)
+        parts.add("button", ellipsoid((0, height + size * 0.3, 0), (size, size * 0.6, size), 10, 6))
 
 
 # -------------------------------------------------------------------------------------------- car
@@ -533,11 +545,24 @@ def chair(rng: np.random.Generator, parts: PartBuilder) -> None:
     back_h = uniform(rng, 0.3, 0.6)
     tilt = np.radians(uniform(rng, 0, 16))
     back_t = uniform(rng, 0.02, 0.07)
-    style = pick(rng, ["panel", "slats", "frame", "round"], [0.5, 0.2, 0.18, 0.12])
+    style = pick(rng, ["panel", "slats", "frame", "round", "curved"], [0.38, 0.18, 0.16, 0.1, 0.18])
     base = np.array([-depth / 2 + back_t / 2 + (0.03 * depth if round_seat else 0.0), seat_h - (seat_t / 2 if round_seat else 0.0), 0.0])
     up = np.array([-np.sin(tilt), np.cos(tilt), 0.0])
     tilt_m = rotation(Z, tilt)
-    if style == "panel":
+    if legs == "swivel" and chance(rng, 0.6):  # office chair: the back floats on a bar behind the seat
+        gap = uniform(rng, 0.04, 0.12)
+        bar_x = base[0] - back_t * 0.3
+        parts.add("back", box((bar_x + depth * 0.15, seat_h - seat_t - 0.015, 0), (depth * 0.35, 0.03, 0.06)),
+                  box((bar_x, seat_h - seat_t + (gap + seat_t) / 2, 0), (0.03, gap + seat_t + 0.03, 0.06)))
+        base = base + up * (gap + seat_t)
+        back_h = min(back_h, 0.5)
+    if style == "curved":
+        bow = uniform(rng, 0.03, 0.1)
+        zs = np.linspace(-width / 2, width / 2, 9)
+        centers = np.stack([bow * (2 * zs / width) ** 2, np.full(9, back_h / 2), zs], -1)
+        shape = loft(centers, back_h / 2, back_t / 2, Y, 12, exponent=uniform(rng, 4, 10))
+        parts.add("back", transform(shape, tilt_m, base))
+    elif style == "panel":
         taper = uniform(rng, 0.75, 1.05)
         hs = np.linspace(0, back_h, 5)
         centers = base + hs[:, None] * up
@@ -729,7 +754,7 @@ def knife(rng: np.random.Generator, parts: PartBuilder) -> None:
 )
 def lamp(rng: np.random.Generator, parts: PartBuilder) -> None:
     """Floor or table lamp, articulated desk lamp, or pendant hung from a ceiling canopy."""
-    kind = pick(rng, ["standing", "desk", "pendant", "chandelier"], [0.42, 0.23, 0.25, 0.1])
+    kind = pick(rng, ["standing", "desk", "pendant", "chandelier", "wall"], [0.4, 0.2, 0.2, 0.08, 0.12])
 
     def shade_mesh(center_y: float, height: float, r_bottom: float, r_top: float, style: str):
         if style == "dome":
@@ -739,10 +764,9 @@ def lamp(rng: np.random.Generator, parts: PartBuilder) -> None:
             prof = [(r_bottom, center_y), (r_bottom, center_y + height)]
         else:
             prof = [(r_bottom, center_y), (r_top, center_y + height)]
-        wall = 0.006
-        outer = list(prof)
-        inner = [(r - wall, y) for r, y in outer[::-1]]
-        return revolve(inner + outer, (0, 0, 0), Y, 24)  # closed thin wall loop
+        # one open surface (as shades are usually modelled), not a double wall that would double
+        # the shade's share of the surface samples
+        return revolve(prof[::-1], (0, 0, 0), Y, 24)
 
     style = pick(rng, ["cone", "drum", "dome"], [0.5, 0.25, 0.25])
     if kind == "standing":
@@ -776,6 +800,24 @@ def lamp(rng: np.random.Generator, parts: PartBuilder) -> None:
         parts.add("fixing bracket", *spokes, cylinder((0, shade_y + shade_h * 0.4, 0), (0, shade_y + shade_h * 0.55, 0), 0.022, 12))
         if chance(rng, 0.4):
             parts.add("bulb", sphere((0, shade_y + shade_h * 0.3, 0), 0.035, 12, 8))
+    elif kind == "wall":  # sconce: a plate on the wall behind (-x), an arm out to a shade
+        plate_h = uniform(rng, 0.08, 0.16)
+        parts.add("fixing bracket", box((0, 0, 0), (0.02, plate_h, plate_h * uniform(rng, 0.5, 1.0))))
+        reach = uniform(rng, 0.12, 0.3)
+        rise = uniform(rng, -0.05, 0.15)
+        arm = bezier([(0.01, 0, 0), (reach * 0.6, 0, 0), (reach, rise * 0.5, 0), (reach, rise, 0)], 10)
+        parts.add("pole", tube(arm, 0.007, 8))
+        sh = uniform(rng, 0.1, 0.2)
+        rb = uniform(rng, 0.06, 0.12)
+        down = chance(rng, 0.5)
+        shade = shade_mesh(0, sh, rb, rb * uniform(rng, 0.4, 0.8), style)
+        if down:
+            shade = transform(shade, rotation(X, np.pi), (reach, rise + sh * 0.3, 0))
+        else:
+            shade = transform(shade, None, (reach, rise - sh * 0.3, 0))
+        parts.add("lampshade", shade)
+        if chance(rng, 0.4):
+            parts.add("bulb", sphere((reach, rise, 0), 0.03, 10, 6))
     elif kind == "desk":
         base_r = uniform(rng, 0.07, 0.11)
         parts.add("base", cylinder((0, 0, 0), (0, 0.025, 0), base_r, 20) if chance(rng, 0.6) else box((0, 0.0125, 0), (base_r * 2, 0.025, base_r * 1.4)))
@@ -1136,12 +1178,13 @@ def skateboard(rng: np.random.Generator, parts: PartBuilder) -> None:
         "desktop": ("desktop", "table top", "tabletop", "top", "surface"),
         "leg": ("leg", "table leg", "legs", "support", "leg or support"),
         "apron": ("apron", "rail", "frame"),
+        "shelf": ("shelf", "lower shelf", "undershelf"),
         "drawer": ("drawer", "drawers"),
         "knob": KNOB,
     },
     groups=(
         GroupSpec(("drawer",), ("drawer", "knob"), 0.8),
-        GroupSpec(("leg or support", "support", "base"), ("leg", "apron"), 0.5),
+        GroupSpec(("leg or support", "support", "base"), ("leg", "apron", "shelf"), 0.5),
     ),
     shapenetpart=True,
 )
@@ -1179,7 +1222,9 @@ def table(rng: np.random.Generator, parts: PartBuilder) -> None:
             ah = uniform(rng, 0.05, 0.1)
             parts.add("apron", box((0, ty - ah / 2, hz), (2 * hx, ah, 0.02)), box((0, ty - ah / 2, -hz), (2 * hx, ah, 0.02)))
             parts.add("apron", box((hx, ty - ah / 2, 0), (0.02, ah, 2 * hz)), box((-hx, ty - ah / 2, 0), (0.02, ah, 2 * hz)))
-        if chance(rng, 0.2):
+        if not round_top and chance(rng, 0.18):
+            parts.add("shelf", box((0, height * uniform(rng, 0.1, 0.3), 0), (2 * hx + leg_t, 0.02, 2 * hz + leg_t)))
+        elif chance(rng, 0.2):
             parts.add("leg", box((0, height * 0.15, 0), (0.03, 0.03, 2 * hz)))
         if kind == "desk" and not round_top:
             n = int(rng.integers(1, 4))
