@@ -129,3 +129,33 @@ def test_frozen_random_encoder_and_missing_data_are_user_errors(layout, tmp_path
         train(load_config("tiny", [f"out_dir={tmp_path / 'b'}"], stage=2))
     with pytest.raises(PatchAlignError, match="fewer than one batch"):
         train(tiny(2, layout, tmp_path / "c", text_cache, "optim.batch_size=64"))
+
+
+@pytest.mark.slow
+def test_synthetic_engine_data_is_generated_once_and_trained_on(tmp_path, text_cache):
+    options = [f"out_dir={tmp_path / 'run'}", f"text.cache_dir={text_cache}", "data.format=synth",
+               "data.synth={num_shapes: 12, val_fraction: 0.2, categories: [chair, mug]}", "optim.epochs=1", "data.num_workers=0"]
+    final = train(load_config("tiny", options, stage=2))
+    layout = tmp_path / "run" / "synth-data" / "find3d"
+    assert (layout / "split" / "train.txt").is_file() and (layout / "split" / "val.txt").is_file()
+    assert load_checkpoint(final)[1].stage == 2
+    names = {row["name"] for row in read_log(tmp_path / "run")}
+    assert "val/miou" in names
+
+
+@pytest.mark.slow
+def test_benchmark_scores_pick_the_best_checkpoint(layout, tmp_path, text_cache, shared_data):
+    options = ["optim.epochs=2", "eval.benchmark=shapenetpart", f"eval.benchmark_root={shared_data / 'shapenetpart_samples'}",
+               "eval.benchmark_split=test", "eval.benchmark_reader_options={missing: skip}"]
+    train(tiny(2, layout, tmp_path / "run", text_cache, *options))
+    rows = [r for r in read_log(tmp_path / "run") if r["name"] == "bench/instance_miou"]
+    assert len(rows) == 2 and all(0.0 <= float(r["value"]) <= 1.0 for r in rows)
+    assert (tmp_path / "run" / "benchmark" / "epoch2" / "results.json").is_file()
+    assert (tmp_path / "run" / "best" / "model.safetensors").is_file()
+
+
+def test_a_wrong_benchmark_root_fails_before_training(layout, tmp_path, text_cache):
+    with pytest.raises(PatchAlignError, match="not a folder"):
+        train(tiny(2, layout, tmp_path / "run", text_cache, "eval.benchmark=shapenetpart",
+                   f"eval.benchmark_root={tmp_path / 'nowhere'}"))
+    assert not (tmp_path / "run" / "train_state.pt").exists()

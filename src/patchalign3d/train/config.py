@@ -90,10 +90,14 @@ class AugmentSection:
 
 @dataclass
 class EvalSection:
-    every_epochs: int = 1  # validation (and benchmark) every N epochs; 0 = never
-    benchmark: str | None = None  # benchmark spec for patchalign3d.evaluate.run_evaluation; None = val only
-    benchmark_options: dict = field(default_factory=dict)  # extra keyword arguments of run_evaluation
+    every_epochs: int = 1  # validation (and benchmark) every N epochs and after the last; 0 = never
     absent: str = "skip-empty-union"  # IoU convention of the validation mIoU (patchalign3d.metrics)
+    benchmark: str | None = None  # stage 2: a layout of patchalign3d.data.registry (shapenetpart, partnete, ...)
+    benchmark_root: str | None = None
+    benchmark_split: str | None = None  # default: the layout's test split
+    benchmark_max_shapes: int | None = None  # evaluate this many shapes spread evenly over the benchmark
+    benchmark_reader_options: dict = field(default_factory=dict)  # e.g. {part_names: paper} for ShapeNetPart
+    benchmark_options: dict = field(default_factory=dict)  # run_evaluation keywords, e.g. {convention: one}
 
 
 @dataclass

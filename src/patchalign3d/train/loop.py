@@ -314,15 +314,17 @@ def open_data(config: TrainConfig, ddp: Distributed):
     from patchalign3d.targets import resolve_layout_root
 
     root = config.data.root
-    if config.data.format == "synth":
-        root = Path(root or Path(config.out_dir) / "synth-data")
+    if config.data.format == "synth":  # the engine writes <root>/find3d (+ manifest); generated once, by rank 0
+        engine_root = Path(root or Path(config.out_dir) / "synth-data")
+        root = engine_root / "find3d"
         if not (root / "split" / f"{config.data.train_split}.txt").is_file():
             if ddp.is_main:
                 from patchalign3d.data.synth import generate_dataset
 
-                options = {"num_shapes": 1000, "seed": config.seed, **config.data.synth}
-                print(f"writing {options['num_shapes']} synthetic shapes to {root}", file=sys.stderr)
-                generate_dataset(root, **options)
+                options = {"num_shapes": 1000, "seed": config.seed, "formats": ["find3d"], "preview": False,
+                           "workers": max(1, config.data.num_workers), "progress": config.progress, **config.data.synth}
+                print(f"writing {options['num_shapes']} synthetic shapes to {engine_root}", file=sys.stderr)
+                generate_dataset(engine_root, **options)
             ddp.barrier()
     elif root is None:
         raise PatchAlignError("data.root: give the Find3D-layout folder to train on (data.root=PATH)")
@@ -331,10 +333,11 @@ def open_data(config: TrainConfig, ddp: Distributed):
     val_shapes = None
     split = config.data.val_split
     if split and config.eval.every_epochs:
-        if (root / "split" / f"{split}.txt").is_file():
+        listed = root / "split" / f"{split}.txt"
+        if listed.is_file() and listed.read_text(encoding="utf-8").strip():
             val_shapes = open_shapes(root, split, config.data.max_val_shapes)
         elif ddp.is_main:
-            print(f"note: {root / 'split' / (split + '.txt')} does not exist; training without validation", file=sys.stderr)
+            print(f"note: {listed} is missing or empty; training without validation", file=sys.stderr)
     return root, train_shapes, val_shapes
 
 
@@ -428,7 +431,7 @@ def _as_tuples(value):
 def _flatten(values: dict, prefix: str = "") -> dict:
     out = {}
     for key, value in values.items():
-        if isinstance(value, dict) and key not in ("encoder", "synth", "benchmark_options"):
+        if isinstance(value, dict) and not key.endswith(("encoder", "synth", "options")):
             out.update(_flatten(value, f"{prefix}{key}."))
         else:
             out[f"{prefix}{key}"] = value
@@ -520,17 +523,47 @@ def validate(net: PatchAlignNet, loader, stage: int, bank, loss_kind: str, absen
     return results
 
 
-def run_benchmark(net: PatchAlignNet, checkpoint_config: CheckpointConfig, config: TrainConfig, device) -> dict:
-    """Zero-shot benchmark score of the network in training (patchalign3d.evaluate.run_evaluation)."""
+class _EvenSubset:
+    """`count` shapes spread evenly over a dataset (every category of a sorted benchmark keeps some)."""
+
+    def __init__(self, dataset, count: int | None):
+        self.dataset = dataset
+        size = len(dataset)
+        self.indices = list(range(size)) if not count or count >= size else np.linspace(0, size - 1, count).round().astype(int).tolist()
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: int):
+        return self.dataset[self.indices[index]]
+
+
+def open_benchmark(config: TrainConfig):
+    """The `eval.benchmark` reader (a layout of `patchalign3d.data.registry`), cut to `benchmark_max_shapes`."""
+    from patchalign3d.data.registry import open_dataset
+
+    evaluation = config.eval
+    if not evaluation.benchmark_root:
+        raise PatchAlignError(f"eval.benchmark={evaluation.benchmark}: give eval.benchmark_root=PATH")
+    dataset = open_dataset(evaluation.benchmark, evaluation.benchmark_root, split=evaluation.benchmark_split,
+                           **evaluation.benchmark_reader_options)
+    return _EvenSubset(dataset, evaluation.benchmark_max_shapes)
+
+
+def run_benchmark(net: PatchAlignNet, checkpoint_config: CheckpointConfig, config: TrainConfig, benchmark,
+                  out_dir: Path) -> dict:
+    """Zero-shot scores of the network in training (`patchalign3d.evaluate.run_evaluation`); files go to `out_dir`."""
     from patchalign3d.evaluate import run_evaluation
     from patchalign3d.segment import PatchAlign3D
     from patchalign3d.text import TextBank
 
+    device = next(net.parameters()).device
     bank = TextBank(config.text.encoder, cache_dir=config.text.cache_dir, device=str(device))
     model = PatchAlign3D(net, checkpoint_config, bank, device)
-    report = run_evaluation(model, config.eval.benchmark, **config.eval.benchmark_options)
-    summary = report if isinstance(report, dict) else getattr(report, "summary", lambda: {})()
-    return {f"bench/{k}": float(v) for k, v in summary.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    options = {"gallery": 0, "progress": False, "echo": None, "dataset_name": config.eval.benchmark,
+               **config.eval.benchmark_options}
+    summary = run_evaluation(model, benchmark, out_dir, **options)["summary"]
+    return {"bench/instance_miou": float(summary["instance_miou"]), "bench/category_miou": float(summary["category_miou"])}
 
 
 # ----------------------------------------------------------------------------- the loop
@@ -622,6 +655,7 @@ def _train(config: TrainConfig, ddp: Distributed, on_step) -> Path:
     val_loader = None
     if val_shapes is not None and ddp.is_main:
         val_loader = DataLoader(make(val_shapes, True), batch_size=per_rank_batch, collate_fn=collate)
+    benchmark = open_benchmark(config) if stage == 2 and config.eval.benchmark and ddp.is_main else None
 
     # ---- optimizer, schedule, precision
     total_steps = config.optim.epochs * steps_per_epoch
@@ -721,8 +755,9 @@ def _train(config: TrainConfig, ddp: Distributed, on_step) -> Path:
             if every and ((epoch + 1) % every == 0 or epoch + 1 == config.optim.epochs):
                 scores = validate(net, val_loader, stage, bank, config.loss.kind, config.eval.absent, device) if val_loader else {}
                 if stage == 2 and config.eval.benchmark:
-                    scores.update(run_benchmark(net, checkpoint_config, config, device))
-                key = next((k for k in ("bench/instance_miou", "bench/miou", "val/miou") if k in scores), "val/loss")
+                    scores.update(run_benchmark(net, checkpoint_config, config, benchmark,
+                                                out_dir / "benchmark" / f"epoch{epoch + 1}"))
+                key = next((k for k in ("bench/instance_miou", "val/miou") if k in scores), "val/loss")
                 if key in scores and not math.isnan(scores[key]):
                     value = scores[key] if key != "val/loss" else -scores[key]
                     if best is None or value > best:
