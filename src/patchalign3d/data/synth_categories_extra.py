@@ -826,3 +826,148 @@ def stool(rng: np.random.Generator, parts: PartBuilder) -> None:
         fy = h * uniform(rng, 0.25, 0.4)
         rr = r * 0.7 + splay * (1 - fy / (h - st))
         parts.add("footrest", torus((0, fy, 0), rr, 0.01, Y, 24, 6))
+
+
+# ----------------------------------------------------------------------------------------- bench
+@category(
+    "bench",
+    {
+        "seat": ("seat", "bench seat", "slats", "seat board"),
+        "leg": LEG[:3] + ("bench leg",),
+        "back": BACK + ("bench back",),
+        "arm": ARM,
+    },
+)
+def bench(rng: np.random.Generator, parts: PartBuilder) -> None:
+    """Park or hall bench along z, facing +x: slatted or solid seat, legs or end frames, optional
+    back and arms."""
+    length = uniform(rng, 1.0, 2.0)
+    depth = uniform(rng, 0.35, 0.55)
+    seat_h = uniform(rng, 0.4, 0.48)
+    slats = chance(rng, 0.5)
+    if slats:
+        n = int(rng.integers(3, 6))
+        for k in range(n):
+            x = -depth / 2 + (k + 0.5) * depth / n
+            parts.add("seat", box((x, seat_h - 0.015, 0), (depth / n * 0.8, 0.03, length)))
+    else:
+        parts.add("seat", box((0, seat_h - 0.025, 0), (depth, 0.05, length)))
+    ends = chance(rng, 0.5)
+    for sz in (-1, 1):
+        z = sz * (length / 2 - uniform(rng, 0.05, 0.15))
+        if ends:
+            parts.add("leg", box((0, (seat_h - 0.05) / 2, z), (depth * 0.9, seat_h - 0.05, 0.05)))
+        else:
+            for sx in (-1, 1):
+                parts.add("leg", box((sx * (depth / 2 - 0.04), (seat_h - 0.05) / 2, z), (0.05, seat_h - 0.05, 0.05)))
+    if chance(rng, 0.6):
+        bh = uniform(rng, 0.3, 0.45)
+        tilt = rotation(Z, np.radians(uniform(rng, 5, 20)))
+        if slats:
+            for k in range(3):
+                parts.add("back", transform(box((0, 0.05 + k * bh / 3, 0), (0.025, bh / 3 * 0.7, length)), tilt, (-depth / 2, seat_h, 0)))
+        else:
+            parts.add("back", transform(box((0, bh / 2, 0), (0.04, bh, length)), tilt, (-depth / 2, seat_h, 0)))
+        if chance(rng, 0.6):
+            for sz in (-1, 1):
+                parts.add("arm", box((0, seat_h + 0.2, sz * (length / 2 - 0.03)), (depth, 0.04, 0.05)),
+                          box((depth / 2 - 0.04, seat_h + 0.1, sz * (length / 2 - 0.03)), (0.04, 0.2, 0.04)))
+
+
+# ------------------------------------------------------------------------------------- bookshelf
+@category(
+    "bookshelf",
+    {
+        "shelf": ("shelf", "shelves", "board"),
+        "side panel": ("side panel", "side", "frame", "upright"),
+        "back panel": ("back panel", "back", "backboard"),
+        "book": ("book", "books"),
+        "top": ("top", "top panel"),
+    },
+    groups=(GroupSpec(("frame",), ("side panel", "back panel", "top"), 0.3),),
+)
+def bookshelf(rng: np.random.Generator, parts: PartBuilder) -> None:
+    """Open shelving unit facing +x, with shelves, side panels, optional back and books."""
+    w = uniform(rng, 0.6, 1.4)
+    h = uniform(rng, 0.8, 2.0)
+    d = uniform(rng, 0.25, 0.4)
+    t = 0.025
+    n = int(rng.integers(2, 6))
+    for sz in (-1, 1):
+        parts.add("side panel", box((0, h / 2, sz * (w / 2 - t / 2)), (d, h, t)))
+    parts.add("top", box((0, h - t / 2, 0), (d, t, w)))
+    if chance(rng, 0.6):
+        parts.add("back panel", box((-d / 2 + 0.005, h / 2, 0), (0.01, h, w - 2 * t)))
+    for k in range(n):
+        y = 0.05 + k * (h - 0.05) / n
+        parts.add("shelf", box((0, y + t / 2, 0), (d - 0.01, t, w - 2 * t)))
+        if chance(rng, 0.5):
+            z = -w / 2 + t + 0.02
+            while z < w / 2 - t - 0.05 and chance(rng, 0.93):
+                bw = uniform(rng, 0.02, 0.05)
+                bh = min(uniform(rng, 0.15, 0.3), (h - 0.05) / n - 0.03)
+                parts.add("book", box((0.0, y + t + bh / 2, z + bw / 2), (d * uniform(rng, 0.6, 0.85), bh, bw * 0.95)))
+                z += bw
+
+
+# ------------------------------------------------------------------------------------------- vase
+@category(
+    "vase",
+    {
+        "body": ("body", "vase body", "container"),
+        "neck": ("neck", "vase neck"),
+        "rim": ("rim", "lip", "mouth"),
+        "base": ("base", "foot"),
+        "handle": ("handle", "handles", "ear"),
+    },
+)
+def vase(rng: np.random.Generator, parts: PartBuilder) -> None:
+    """Turned vase: foot, bulging body, narrow neck, flared rim; sometimes two handles."""
+    r = uniform(rng, 0.06, 0.12)
+    h = r * uniform(rng, 1.8, 3.5)
+    belly = uniform(rng, 0.25, 0.6)
+    neck_r = r * uniform(rng, 0.35, 0.7)
+    ts = np.linspace(0, 1, 12)
+    radius = neck_r + (r - neck_r) * np.exp(-((ts - belly) / 0.35) ** 2)
+    body_top = h * 0.78
+    foot_h = h * 0.06
+    parts.add("base", revolve([(0, 0), (r * 0.6, 0), (r * 0.55, foot_h), (0, foot_h)], (0, 0, 0), Y, 24))
+    parts.add("body", revolve([(0, foot_h)] + list(zip(radius, foot_h + ts * (body_top - foot_h))) + [(0, body_top)], (0, 0, 0), Y, 24))
+    parts.add("neck", cylinder((0, body_top - 0.002, 0), (0, h * 0.95, 0), neck_r, 20, caps=False, radius_end=neck_r * uniform(rng, 0.9, 1.2)))
+    flare = neck_r * uniform(rng, 1.2, 1.7)
+    parts.add("rim", revolve([(neck_r * 1.05, h * 0.95), (flare, h), (flare * 0.95, h + 0.005), (neck_r * 0.95, h * 0.955)], (0, 0, 0), Y, 24))
+    if chance(rng, 0.3):
+        for sz in (-1, 1):
+            path = bezier([(0, h * 0.85, sz * neck_r), (0, h * 0.85, sz * r * 1.3), (0, body_top * 0.8, sz * r * 1.2), (0, body_top * 0.75, sz * r * 0.9)], 10)
+            parts.add("handle", tube(path, r * 0.05, 8))
+
+
+# ----------------------------------------------------------------------------------------- toilet
+@category(
+    "toilet",
+    {
+        "bowl": ("bowl", "toilet bowl", "basin"),
+        "seat": ("seat", "toilet seat", "ring"),
+        "lid": ("lid", "cover", "seat cover"),
+        "tank": ("tank", "cistern", "water tank"),
+        "base": ("base", "pedestal", "foot"),
+        "flush handle": ("flush handle", "handle", "lever", "button"),
+    },
+    groups=(GroupSpec(("tank",), ("tank", "flush handle"), 0.3),),
+)
+def toilet(rng: np.random.Generator, parts: PartBuilder) -> None:
+    """Toilet facing +x: pedestal, bowl, seat ring, lid (up or down), tank behind."""
+    bowl_h = uniform(rng, 0.38, 0.45)
+    parts.add("base", lathe((0.05, 0, 0), Y, [0, bowl_h * 0.6], [0.12, 0.1], 20, squash=0.8))
+    t = np.linspace(0, 1, 6)
+    parts.add("bowl", transform(revolve([(0, bowl_h * 0.5)] + [(0.1 + 0.1 * np.sqrt(x), bowl_h * (0.5 + 0.5 * x)) for x in t] + [(0.17, bowl_h), (0.12, bowl_h * 0.7), (0, bowl_h * 0.65)], (0, 0, 0), Y, 24), np.diag([1.25, 1, 0.95]), (0.08, 0, 0)))
+    parts.add("seat", transform(torus((0, 0, 0), 0.16, 0.025, Y, 24, 6, squash=0.4), np.diag([1.25, 1, 0.95]), (0.08, bowl_h + 0.012, 0)))
+    lid_up = chance(rng, 0.5)
+    lid = transform(ellipsoid((0, 0, 0), (0.22, 0.012, 0.19), 20, 6), None, (0.08, bowl_h + 0.03, 0))
+    if lid_up:
+        lid = transform(ellipsoid((0, 0, 0), (0.012, 0.22, 0.19), 20, 6), None, (-0.15, bowl_h + 0.22, 0))
+    parts.add("lid", lid)
+    if chance(rng, 0.85):
+        th = uniform(rng, 0.3, 0.4)
+        parts.add("tank", box((-0.2, bowl_h + th / 2 - 0.05, 0), (0.18, th, uniform(rng, 0.38, 0.48))))
+        parts.add("flush handle", box((-0.12, bowl_h + th - 0.1, 0.15), (0.03, 0.02, 0.05)))
