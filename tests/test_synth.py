@@ -59,6 +59,18 @@ def test_registry_has_enough_categories_and_shared_part_names():
         assert common in shared
 
 
+def test_two_parts_share_a_name_only_where_a_group_label_joins_them():
+    for name, spec in CATEGORIES.items():
+        owners: dict[str, set[str]] = {}
+        for key, synonyms in spec.parts.items():
+            for synonym in synonyms:
+                owners.setdefault(synonym, set()).add(key)
+        for synonym, keys in owners.items():
+            if len(keys) > 1:
+                joined = [g for g in spec.groups if synonym in g.synonyms and keys <= set(g.members)]
+                assert joined, f"{name}: {sorted(keys)} are all called {synonym!r} without a group"
+
+
 def test_vocabulary_covers_the_benchmark_part_names():
     vocabulary = part_vocabulary()
     for category, wanted in SHAPENETPART_NAMES.items():

@@ -677,9 +677,16 @@ def guitar(rng: np.random.Generator, parts: PartBuilder) -> None:
     thick = uniform(rng, 0.08, 0.12) if acoustic else uniform(rng, 0.035, 0.05)
     t = np.linspace(0, 1, 16)
     ys = t * body_l
-    # two bouts joined by a waist (smooth closed-form width profile)
-    width = np.interp(t, [0, 0.08, 0.3, 0.55, 0.78, 0.95, 1.0], [0.35, 0.85, 1.0, waist / lower, upper / lower, 0.65, 0.3]) * lower
-    parts.add("body", loft(np.stack([0 * ys, ys, 0 * ys], -1), width, np.full(16, thick / 2), Z, 20, exponent=2.2))
+    shift = np.zeros(16)
+    if acoustic or chance(rng, 0.4):
+        # two bouts joined by a waist
+        width = np.interp(t, [0, 0.08, 0.3, 0.55, 0.78, 0.95, 1.0], [0.35, 0.85, 1.0, waist / lower, upper / lower, 0.65, 0.3]) * lower
+    else:
+        # solid body with a shallow waist and an off-centre upper horn (double cutaway)
+        horn = uniform(rng, 0.5, 0.8)
+        width = np.interp(t, [0, 0.1, 0.35, 0.6, 0.8, 0.95, 1.0], [0.4, 0.9, 1.0, 0.8, horn, horn * 0.8, 0.3]) * lower
+        shift = np.interp(t, [0, 0.6, 1.0], [0, 0, uniform(rng, -0.4, 0.4) * lower])
+    parts.add("body", loft(np.stack([0 * ys, ys, shift], -1), width, np.full(16, thick / 2), Z, 20, exponent=2.2 if acoustic else 3.0))
     neck_l = uniform(rng, 0.42, 0.5)
     neck_w = uniform(rng, 0.022, 0.03)
     y0 = body_l * 0.93

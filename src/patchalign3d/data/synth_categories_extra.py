@@ -574,7 +574,7 @@ def bucket(rng: np.random.Generator, parts: PartBuilder) -> None:
     "fan",
     {
         "base": BASE,
-        "pole": ("pole", "stand", "stem", "column"),
+        "pole": ("pole", "stem", "column", "post"),
         "motor": ("motor", "motor housing", "housing"),
         "blade": ("blade", "blades", "fan blade"),
         "guard": ("guard", "grill", "cage", "fan guard"),
