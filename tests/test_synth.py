@@ -192,6 +192,15 @@ def test_generate_dataset_is_byte_identical_for_a_seed_and_worker_count(tmp_path
             assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
 
 
+def test_rerun_with_same_settings_is_allowed_but_other_settings_are_refused(tmp_path):
+    generate_dataset(tmp_path, 3, seed=1, categories=["mug"], formats=("find3d",), preview=False, progress=False)
+    first = (tmp_path / "find3d" / "split" / "train.txt").read_text()
+    generate_dataset(tmp_path, 3, seed=1, categories=["mug"], formats=("find3d",), preview=False, progress=False)
+    assert (tmp_path / "find3d" / "split" / "train.txt").read_text() == first
+    with pytest.raises(PatchAlignError, match="other settings"):
+        generate_dataset(tmp_path, 4, seed=1, categories=["mug"], formats=("find3d",), preview=False, progress=False)
+
+
 def test_preview_sheet_is_written(tmp_path):
     from PIL import Image
 
@@ -217,4 +226,4 @@ def test_user_mistakes_raise_one_error_type(tmp_path, kwargs, message):
     args.update(kwargs)
     with pytest.raises(PatchAlignError, match=message):
         generate_dataset(**args)
-    assert not (tmp_path / "out" / "manifest.json").exists()
+    assert not (tmp_path / "out").exists()

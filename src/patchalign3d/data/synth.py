@@ -429,6 +429,12 @@ def generate_dataset(
         raise PatchAlignError(f"num_points must be at least 32, got {num_points}")
 
     out_dir = Path(out_dir)
+    settings = {
+        "seed": int(seed), "num_shapes": int(num_shapes), "num_points": int(num_points), "front": front,
+        "formats": list(formats), "categories": names, "holdout_categories": sorted(holdout),
+        "val_fraction": float(val_fraction),
+    }
+    _check_previous_run(out_dir, settings)
     out_dir.mkdir(parents=True, exist_ok=True)
     shape_categories, split = _splits(names, int(num_shapes), int(seed), float(val_fraction), holdout)
     jobs = [
@@ -455,19 +461,12 @@ def generate_dataset(
     split_names = {s: [e["name"] for e in entries if e["split"] == s] for s in ("train", "val", "test")}
     if "find3d" in formats:
         for s, listed in split_names.items():
-            if listed or s != "test":
-                write_find3d_split(out_dir / "find3d", s, listed)
+            write_find3d_split(out_dir / "find3d", s, listed)
     vocabulary = part_vocabulary(names)
     summary = {
         "generator": "patchalign3d.data.synth",
-        "seed": int(seed),
-        "num_shapes": int(num_shapes),
-        "num_points": int(num_points),
-        "front": front,
+        **settings,
         "up": "+y",
-        "formats": list(formats),
-        "categories": names,
-        "holdout_categories": sorted(holdout),
         "split_counts": {s: len(v) for s, v in split_names.items()},
         "category_counts": {c: shape_categories.count(c) for c in names},
         "part_keys": {c: list(CATEGORIES[c].parts) for c in names},
@@ -481,6 +480,29 @@ def generate_dataset(
     atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, indent=1))
     summary["manifest"] = str(out_dir / "manifest.json")
     return summary
+
+
+def _check_previous_run(out_dir: Path, settings: dict) -> None:
+    """Refuse to mix two different runs in one folder (stale shapes would stay beside new ones).
+
+    A folder holding the manifest of a run with the same settings is simply rewritten (same bytes);
+    a folder without a manifest (new, or an interrupted run) is written into.
+    """
+    manifest = out_dir / "manifest.json"
+    if not manifest.is_file():
+        return
+    try:
+        previous = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = None
+    if not isinstance(previous, dict) or previous.get("generator") != "patchalign3d.data.synth":
+        raise PatchAlignError(f"{out_dir}: holds a manifest.json not written by the synthetic engine; choose an empty folder")
+    changed = sorted(k for k, v in settings.items() if previous.get(k) != v)
+    if changed:
+        raise PatchAlignError(
+            f"{out_dir}: holds synthetic shapes made with other settings ({', '.join(changed)}); "
+            "choose an empty folder or delete it first"
+        )
 
 
 def write_preview(
