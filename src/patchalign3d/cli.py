@@ -242,7 +242,7 @@ def run_synth(args: argparse.Namespace) -> int:
         holdout_categories=args.holdout_categories, formats=args.formats, front=args.front,
         preview=not args.no_preview, workers=args.workers,
     )
-    print(f"wrote {args.shapes} shapes under {args.out} (manifest.json, preview.png, find3d/, glb/)")
+    print(f"wrote {args.shapes} shapes under {args.out} (listed in manifest.json)")
     return 0
 
 
