@@ -573,7 +573,7 @@ def precompute(
         bar = tqdm(
             total=len(todo),
             unit="shape",
-            desc=f"stage-1 targets ({model.name})",
+            desc=f"stage-1 targets ({model.name})" + (f", rank 0 of {world}" if world > 1 else ""),
             disable=not progress or rank != 0,
             dynamic_ncols=True,
         )
