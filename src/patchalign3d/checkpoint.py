@@ -122,7 +122,8 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> tup
         state = load_file(str(weights_path))
     except Exception as error:  # safetensors raises its own error types for corrupt files
         raise PatchAlignError(f"{weights_path}: cannot read weights ({error})") from None
-    net = PatchAlignNet(config.model)
+    with torch.device("meta"):  # no random initialisation of weights that are about to be replaced
+        net = PatchAlignNet(config.model)
     load_state_strict(net, state, where=str(weights_path))
     return net.to(device).eval(), config
 
@@ -144,7 +145,7 @@ def load_state_strict(net: torch.nn.Module, state: dict[str, torch.Tensor], wher
     ]
     if problems:
         raise PatchAlignError(f"{where}: weights do not match the model; " + "; ".join(problems))
-    net.load_state_dict(state, strict=True)
+    net.load_state_dict(state, strict=True, assign=True)
 
 
 # ----------------------------------------------------------------------------- official release
