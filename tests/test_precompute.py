@@ -174,6 +174,19 @@ def test_point_faces_are_matched_to_a_mesh_that_orders_its_triangles_differently
         match_point_faces(points, point2face + len(mesh.faces), mesh.vertices, mesh.faces)
 
 
+def test_a_missing_renderer_stops_the_run(tmp_path, monkeypatch):
+    import patchalign3d.render as render
+
+    write_fixture(tmp_path, count=2, stored_renders=False, meshes=True)
+
+    def no_renderer(*args, **kwargs):
+        raise PatchAlignError("no renderer available: test")
+
+    monkeypatch.setattr(render, "make_renderer", no_renderer)
+    with pytest.raises(PatchAlignError, match="no renderer available"):
+        precompute(tmp_path, teacher="rgb", progress=False)
+
+
 def test_split_selects_items_and_bad_roots_raise(tmp_path):
     names, _ = write_fixture(tmp_path, count=3, meshes=False)
     summary = precompute(tmp_path, teacher="rgb", progress=False, split="val")

@@ -43,10 +43,10 @@ def _dense_reference(tokens, box, pix2face, point_faces):
     return total, count
 
 
-@pytest.mark.parametrize("box", [(0, 0, 48, 48), (3, 5, 40, 36)])
-def test_sparse_backprojection_equals_dense_bicubic_upsampling(box):
+@pytest.mark.parametrize("box, grid", [((0, 0, 48, 48), (7, 5)), ((3, 5, 40, 36), (7, 5)), ((3, 5, 40, 36), (40, 36))])
+def test_sparse_backprojection_equals_dense_bicubic_upsampling(box, grid):
     generator = torch.Generator().manual_seed(0)
-    tokens = torch.randn(3, 6, 7, 5, generator=generator)
+    tokens = torch.randn(3, 6, *grid, generator=generator)
     pix2face = torch.randint(-1, 30, (3, 48, 48), generator=generator)
     pix2face[:, 10:20, 10:30] = 7  # one large triangle spanning several tokens
     point_faces = torch.cat([torch.randint(0, 34, (150,), generator=generator), torch.tensor([7, 7, -1])])

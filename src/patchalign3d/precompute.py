@@ -42,7 +42,6 @@ from patchalign3d.errors import PatchAlignError
 from patchalign3d.targets import (
     TARGET_SUBDIR,
     patch_record,
-    read_record,
     save_record,
     shape_targets,
     target_path,
@@ -477,13 +476,17 @@ def _gather(summary: dict, world: int) -> list[dict]:
 
 
 def _already_done(path: Path, teacher_name: str) -> bool:
+    """Whether a target file exists, is readable and was made by this teacher (official files carry no
+    teacher and are kept). Tensors are memory-mapped, not read: a resume over 30k shapes stays cheap."""
     if not path.is_file():
         return False
     try:
-        record = read_record(path)
-    except PatchAlignError:
+        record = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:
         return False  # unreadable: compute it again
-    return record.get("teacher", teacher_name) == teacher_name  # official files carry no teacher: kept
+    if not isinstance(record, dict) or "patch_feats" not in record or "centers_xyz" not in record:
+        return False
+    return record.get("teacher", teacher_name) == teacher_name
 
 
 # --------------------------------------------------------------------------------------------
@@ -516,7 +519,7 @@ def precompute(
         teacher: ``"facebook/dinov2-base"`` (default), any DINOv2 hub name with a warm local cache or
             a local folder, ``"random-tiny"`` (tests, smoke runs) or ``"rgb"`` (colours, for checking).
         views: views per shape (10 in the paper); stored renders give at most what they hold.
-        device: teacher device (default ``cuda:LOCAL_RANK`` when CUDA is there, else CPU).
+        device: teacher device (default, or ``"cuda"``: ``cuda:LOCAL_RANK`` when CUDA is there, else CPU).
         batch_size: views per teacher forward pass.
         progress: show a progress bar (rank 0) with shapes per second.
         skip_existing: keep target files already made with this teacher (and official files).
@@ -546,12 +549,14 @@ def precompute(
     if batch_size < 1:
         raise PatchAlignError(f"batch_size must be at least 1, got {batch_size}")
     layout_root, items, mode = discover_items(data_root, split)
+    if not items:
+        log.warning("%s: no shapes found", layout_root)
     if limit is not None:
         items = items[: max(0, int(limit))]
     rank, world, created_group = _distributed()
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     try:
-        if device is None:
+        if device is None or str(device) == "cuda":
             device = f"cuda:{local_rank % torch.cuda.device_count()}" if torch.cuda.is_available() else "cpu"
         model = make_teacher(teacher, device)
         mine = [item for index, item in enumerate(items) if index % world == rank]

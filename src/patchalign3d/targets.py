@@ -107,32 +107,37 @@ def backproject(
     view_slot = view * slots + slot
     pixel_count = torch.bincount(view_slot, minlength=views * slots)
 
-    # Each pixel's upsampled feature is a 4 x 4 window of tokens times weights; pixels of one
-    # triangle that share a window are summed first (cheap dense adds), then windows are merged
-    # into one sparse row per triangle slot holding the sum over views of its mean over pixels.
-    y_start, y_weight = (t.to(device) for t in bicubic_taps(grid_h, height))
-    x_start, x_weight = (t.to(device) for t in bicubic_taps(grid_w, width))
-    window_key = (view_slot * grid_h + y_start[row]) * grid_w + x_start[col]
-    windows, pixel_window = torch.unique(window_key, return_inverse=True)
-    # float64 sums: a triangle can cover thousands of pixels
-    pixel_weight = (y_weight[row].double()[:, :, None] * x_weight[col].double()[:, None, :]) / pixel_count[
-        view_slot
-    ].double()[:, None, None]
-    window_weight = torch.zeros(len(windows), 4, 4, dtype=torch.float64, device=device)
-    window_weight.index_add_(0, pixel_window, pixel_weight)
-    window_x = windows % grid_w
-    window_y = (windows // grid_w) % grid_h
-    window_view_slot = windows // (grid_w * grid_h)
-    window_view, window_slot = window_view_slot // slots, window_view_slot % slots
-    offsets = torch.arange(4, device=device)
-    token_y = (window_y[:, None] + offsets).clamp(max=grid_h - 1)  # (G, 4)
-    token_x = (window_x[:, None] + offsets).clamp(max=grid_w - 1)
     columns = views * grid_h * grid_w
-    column = (window_view[:, None, None] * grid_h + token_y[:, :, None]) * grid_w + token_x[:, None, :]
-    used = window_weight != 0  # e.g. a grid as fine as the image (the rgb teacher) uses 1 of 16 taps
-    key = (window_slot[:, None, None] * columns + column)[used]
+    if (grid_h, grid_w) == (height, width):
+        # a grid as fine as the image (the rgb teacher): bicubic upsampling is the identity
+        key = slot * columns + (view * grid_h + row) * grid_w + col
+        weight = 1.0 / pixel_count[view_slot].double()
+    else:
+        # Each pixel's upsampled feature is a 4 x 4 window of tokens times weights; pixels of one
+        # triangle that share a window are summed first (cheap dense adds), then windows are merged
+        # into one sparse row per triangle slot holding the sum over views of its mean over pixels.
+        y_start, y_weight = (t.to(device) for t in bicubic_taps(grid_h, height))
+        x_start, x_weight = (t.to(device) for t in bicubic_taps(grid_w, width))
+        window_key = (view_slot * grid_h + y_start[row]) * grid_w + x_start[col]
+        windows, pixel_window = torch.unique(window_key, return_inverse=True)
+        # float64 sums: a triangle can cover thousands of pixels
+        pixel_weight = y_weight[row].double()[:, :, None] * x_weight[col].double()[:, None, :]
+        pixel_weight /= pixel_count[view_slot].double()[:, None, None]
+        window_weight = torch.zeros(len(windows), 4, 4, dtype=torch.float64, device=device)
+        window_weight.index_add_(0, pixel_window, pixel_weight)
+        window_x = windows % grid_w
+        window_y = (windows // grid_w) % grid_h
+        window_view_slot = windows // (grid_w * grid_h)
+        window_view, window_slot = window_view_slot // slots, window_view_slot % slots
+        offsets = torch.arange(4, device=device)
+        token_y = (window_y[:, None] + offsets).clamp(max=grid_h - 1)  # (G, 4)
+        token_x = (window_x[:, None] + offsets).clamp(max=grid_w - 1)
+        column = (window_view[:, None, None] * grid_h + token_y[:, :, None]) * grid_w + token_x[:, None, :]
+        used = window_weight != 0  # taps outside the support, and tiny grids padded to 4 taps
+        key = (window_slot[:, None, None] * columns + column)[used]
+        weight = window_weight[used]
     unique_key, inverse = torch.unique(key, return_inverse=True)  # sorted: row-major (CSR) order
-    values = torch.zeros(len(unique_key), dtype=torch.float64, device=device).index_add_(0, inverse, window_weight[used])
+    values = torch.zeros(len(unique_key), dtype=torch.float64, device=device).index_add_(0, inverse, weight)
     row_pointer = torch.zeros(slots + 1, dtype=torch.long, device=device)
     row_pointer[1:] = torch.cumsum(torch.bincount(unique_key // columns, minlength=slots), 0)
     with warnings.catch_warnings():
