@@ -17,7 +17,7 @@ from patchalign3d.data.find3d import write_find3d_object, write_find3d_split
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.io import load_shape, sample_points
 from patchalign3d.precompute import discover_items, match_point_faces, precompute
-from patchalign3d.render import EmbreeRenderer, GLRenderer, RenderMesh, egl_available, embree_available
+from patchalign3d.render import RenderMesh, egl_available, embree_available, find3d_cameras
 from patchalign3d.targets import load_patch_targets, read_record, target_path
 
 HAVE_RENDERER = egl_available()[0] or embree_available()[0]
@@ -25,8 +25,33 @@ needs_renderer = pytest.mark.skipif(not HAVE_RENDERER, reason="neither a headles
 OFFICIAL_KEYS = {"item_id", "feature_dim", "img_size", "centers_idx", "centers_xyz", "patch_idx", "point2center", "patch_feats"}
 
 
-def _renderer(size):
-    return GLRenderer(size) if egl_available()[0] else EmbreeRenderer(size)
+def _rasterise(mesh, views=10, size=64):
+    """A plain numpy z-buffer rasteriser (pixel centres, Find3D cameras, unlit colours), so that the
+    stored-render fixtures need neither OpenGL nor Embree. mesh: a normalised RenderMesh."""
+    images = np.full((views, size, size, 3), 255, np.uint8)
+    pix2face = np.full((views, size, size), -1, np.int64)
+    centers = (np.arange(size) + 0.5) / size * 2 - 1
+    grid_x, grid_y = np.meshgrid(centers, -centers)
+    face_colors = np.rint(mesh.vertex_colors[mesh.faces].mean(1) * 255).astype(np.uint8)
+    for view, camera in enumerate(find3d_cameras(views)):
+        x = mesh.vertices @ camera.right
+        y = mesh.vertices @ camera.up
+        depth = (mesh.vertices - camera.eye) @ camera.forward
+        zbuffer = np.full((size, size), np.inf)
+        for face, (a, b, c) in enumerate(mesh.faces):
+            area = (x[b] - x[a]) * (y[c] - y[a]) - (x[c] - x[a]) * (y[b] - y[a])
+            if abs(area) < 1e-12:
+                continue
+            w_b = ((grid_x - x[a]) * (y[c] - y[a]) - (x[c] - x[a]) * (grid_y - y[a])) / area
+            w_c = ((x[b] - x[a]) * (grid_y - y[a]) - (grid_x - x[a]) * (y[b] - y[a])) / area
+            w_a = 1 - w_b - w_c
+            inside = (w_a >= 0) & (w_b >= 0) & (w_c >= 0)
+            z = w_a * depth[a] + w_b * depth[b] + w_c * depth[c]
+            closer = inside & (z < zbuffer)
+            zbuffer[closer] = z[closer]
+            pix2face[view][closer] = face
+            images[view][closer] = face_colors[face]
+    return images, pix2face
 
 
 def _face_coloured(index):
@@ -60,10 +85,10 @@ def write_fixture(root, count=4, stored_renders=True, meshes=True, image_size=64
         cloud, point2face = sample_points(shape, points, seed=index)
         kwargs = {}
         if stored_renders:
-            views = _renderer(image_size).render(
-                RenderMesh.from_face_colors(shape.vertices, shape.faces, face_colors).normalized(), 10, lighting=False
+            images, pix2face = _rasterise(
+                RenderMesh.from_face_colors(shape.vertices, shape.faces, face_colors).normalized(), 10, image_size
             )
-            kwargs = {"pix2face": views.pix2face, "images": list(views.images)}
+            kwargs = {"pix2face": pix2face, "images": list(images)}
         masks = np.zeros((2, points), bool)
         masks[0, : points // 2] = masks[1, points // 2 :] = True
         write_find3d_object(root, category, uid, cloud, point2face, None, None, masks, ["handle", "body"], **kwargs)
