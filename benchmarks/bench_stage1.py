@@ -12,9 +12,11 @@ and 5,000 surface points, times the median of ``--repeats`` runs of:
 
 and the random-tiny DINOv2 teacher on 10 views (preprocessing included). Each figure is measured
 with PyTorch's default thread count and with one thread (the machine may be shared: the load
-average before the run is recorded). Results go to benchmarks/results/stage1.json.
+average before the run is recorded). With ``--base`` it also times, once, a DINOv2-base-sized
+model (random weights: the real ones are not downloaded) on 10 views with the default threads.
+Results go to benchmarks/results/stage1.json.
 
-    python benchmarks/bench_stage1.py [--repeats 5]
+    python benchmarks/bench_stage1.py [--repeats 5] [--base]
 """
 
 from __future__ import annotations
@@ -97,6 +99,7 @@ def measure(mesh: trimesh.Trimesh, repeats: int) -> tuple[dict, np.ndarray]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--base", action="store_true", help="also time a DINOv2-base-sized teacher once")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "stage1.json"))
     args = parser.parse_args()
     default_threads = torch.get_num_threads()
@@ -122,6 +125,19 @@ def main() -> None:
         report["teacher"][f"random_tiny_10_views_threads_{threads}_s"] = seconds
         print("random-tiny teacher, 10 views", f"threads={threads}", seconds, flush=True)
     torch.set_num_threads(default_threads)
+    if args.base:
+        from transformers import Dinov2Config, Dinov2Model
+
+        from patchalign3d.teachers import DinoV2Teacher
+
+        torch.manual_seed(0)
+        base = DinoV2Teacher(Dinov2Model(Dinov2Config(image_size=518)), "dinov2-base-architecture")
+        base(images[:1])
+        start = time.perf_counter()
+        base(images)
+        seconds = time.perf_counter() - start
+        report["teacher"][f"dinov2_base_size_10_views_threads_{default_threads}_s"] = seconds
+        print("DINOv2-base-sized teacher, 10 views", seconds, flush=True)
     report["machine"]["load_average_after"] = os.getloadavg()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
