@@ -6,7 +6,10 @@
   or the ``labeled/`` folder itself: ``split/``, ``points/<uid>/``, ``rendered/<item>/oriented/``),
   reading the stored renders (``imgs/*.jpeg`` + ``pix2face.pt``) when they exist and otherwise
   rendering the item's mesh, found through ``glbs/object-paths.json.gz`` (Find3D's uid -> path map)
-  or as ``<uid>.*`` / ``<category>_<uid>.*`` under ``glbs/`` or ``meshes/``; or
+  or as ``<uid>.*`` / ``<category>_<uid>.*`` under ``glbs/`` or ``meshes/``;
+* the **synthetic engine's output** (``manifest.json`` naming its ``find3d/`` layout and ``glb/``
+  meshes; the GLBs list triangles per part, so ``point2face`` is matched to them, see
+  :func:`match_point_faces`); or
 * a **folder of meshes** (any files ``patchalign3d.io`` reads as meshes, in subfolders or not),
   which it turns into a Find3D layout under ``<folder>/labeled/``: per mesh 5,000 seeded surface
   points in the rendering frame (``points/<uid>/points.pt``, ``point2face.pt``), no part masks, and
@@ -619,7 +622,7 @@ def precompute(
                     summary["done"].append(item.item_id)
                     summary["stored_renders" if shape["source"] == "stored" else "rendered"] += 1
                 except Exception as exc:  # one bad shape never stops the run
-                    if isinstance(exc, (KeyboardInterrupt, MemoryError, RendererUnavailable)):
+                    if isinstance(exc, (MemoryError, RendererUnavailable)):
                         raise
                     message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, PatchAlignError) else str(exc)
                     summary["failed"][item.item_id] = message
