@@ -98,6 +98,23 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--workers", type=int, default=1, help="processes generating shapes")
     synth.add_argument("--no-preview", action="store_true", help="do not write preview.png")
 
+    pre = commands.add_parser("precompute", help="stage-1 targets: render, run a 2D teacher, back-project to patches")
+    pre.add_argument("--data", required=True, metavar="ROOT",
+                     help="Find3D-layout root, synth output, or a folder of meshes")
+    pre.add_argument("--teacher", default="facebook/dinov2-base",
+                     help="DINOv2 hub name (warm cache) or local folder, random-tiny, or rgb")
+    pre.add_argument("--views", type=int, default=10, help="views per shape")
+    pre.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
+    pre.add_argument("--batch-size", type=int, default=10, help="views per teacher pass")
+    pre.add_argument("--renderer", choices=("auto", "gl", "embree"), default="auto")
+    pre.add_argument("--force-render", action="store_true", help="render even where Find3D renders are stored")
+    pre.add_argument("--overwrite", action="store_true", help="recompute shapes that already have targets")
+    pre.add_argument("--split", help="only the shapes of this split list")
+    pre.add_argument("--limit", type=int, help="at most this many shapes")
+    pre.add_argument("--save-point-features", action="store_true", help="also store per-point features")
+    pre.add_argument("--image-size", type=int, default=500)
+    pre.add_argument("--seed", type=int, default=0)
+
     convert = commands.add_parser("convert-checkpoint", help="convert the official patchalign3d.pt to our format")
     convert.add_argument("source", metavar="PATCHALIGN3D_PT")
     convert.add_argument("out_dir", metavar="OUT_DIR")
@@ -246,6 +263,22 @@ def run_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_precompute(args: argparse.Namespace) -> int:
+    from patchalign3d.precompute import precompute
+
+    summary = precompute(
+        args.data, teacher=args.teacher, views=args.views, device=args.device, batch_size=args.batch_size,
+        skip_existing=not args.overwrite, renderer=args.renderer, force_render=args.force_render, split=args.split,
+        limit=args.limit, save_point_features=args.save_point_features, image_size=args.image_size, seed=args.seed,
+    )
+    print(f"done {summary['done']}, skipped {summary['skipped']} (already there), failed {len(summary['failed'])} "
+          f"in {summary['seconds']:.1f} s ({summary['shapes_per_second']:.2f} shapes/s); targets under "
+          f"{summary['layout_root']}")
+    for item, message in summary["failed"].items():
+        print(f"  failed {item}: {message}", file=sys.stderr)
+    return EXIT_USER_ERROR if summary["failed"] else 0
+
+
 def run_convert_checkpoint(args: argparse.Namespace) -> int:
     from patchalign3d.checkpoint import convert_official
 
@@ -263,6 +296,7 @@ COMMANDS = {
     "evaluate": run_evaluate,
     "convert": run_convert_dataset,
     "synth": run_synth,
+    "precompute": run_precompute,
     "convert-checkpoint": run_convert_checkpoint,
 }
 
