@@ -59,3 +59,10 @@ def test_bad_overrides_name_the_key(override, message):
 def test_missing_preset_or_file_is_a_user_error():
     with pytest.raises(PatchAlignError, match="neither a preset"):
         load_config("no-such-preset")
+
+
+def test_optional_numbers_accept_integers_and_refuse_words():
+    config = load_config("tiny", ["loss.init_bias=-2", "max_steps=7"], stage=2)
+    assert config.loss.init_bias == -2.0 and isinstance(config.loss.init_bias, float) and config.max_steps == 7
+    with pytest.raises(PatchAlignError, match="expected a number"):
+        load_config("tiny", ["loss.init_scale=big"], stage=2)

@@ -165,14 +165,18 @@ def _build(cls, values, where: str):
         if dataclasses.is_dataclass(default):
             kwargs[name] = _build(type(default), value or {}, f"{where}.{name}")
         else:
-            kwargs[name] = _coerce(value, default, f"{where}.{name}")
+            kwargs[name] = _coerce(value, default, f"{where}.{name}", str(fields[name].type))
     return cls(**kwargs)
 
 
-def _coerce(value, default, where: str):
+def _coerce(value, default, where: str, annotation: str = ""):
     """Check a YAML value against the type of the field's default (int -> float allowed)."""
-    if value is None or default is None:
+    if value is None:
         return value
+    if default is None:  # optional fields: only numbers are checked (by their annotation)
+        if annotation.startswith(("float", "int")) and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise PatchAlignError(f"{where}: expected a number or null, got {value!r}")
+        return float(value) if annotation.startswith("float") else value
     if isinstance(default, str) and isinstance(value, bool):  # YAML 1.1 reads off/on/yes/no as booleans
         return "on" if value else "off"
     if isinstance(default, bool):
