@@ -406,11 +406,13 @@ class ResumableDistributedSampler(DistributedSampler):
         return self.num_samples - self._start
 
 
-def open_shapes(root: str | Path, split: str, max_shapes: int | None = None) -> Find3DDataset:
-    """A Find3D-layout split, optionally cut to its first `max_shapes` entries (smoke runs)."""
+def open_shapes(root: str | Path, split: str, max_shapes: int | None = None, spread: bool = False) -> Find3DDataset:
+    """A Find3D-layout split, optionally cut to `max_shapes` entries: the first ones, or with
+    `spread` ones evenly spaced over the list (a validation subset that keeps every category)."""
     shapes = Find3DDataset(root, split)
-    if max_shapes is not None:
-        shapes._items = shapes._items[: int(max_shapes)]
+    if max_shapes is not None and int(max_shapes) < len(shapes):
+        keep = np.linspace(0, len(shapes) - 1, int(max_shapes)).round().astype(int) if spread else range(int(max_shapes))
+        shapes._items = [shapes._items[i] for i in keep]
     if len(shapes) == 0:
         raise PatchAlignError(f"{Path(root) / 'split' / (split + '.txt')}: the split lists no shape")
     return shapes

@@ -335,7 +335,7 @@ def open_data(config: TrainConfig, ddp: Distributed):
     if split and config.eval.every_epochs:
         listed = root / "split" / f"{split}.txt"
         if listed.is_file() and listed.read_text(encoding="utf-8").strip():
-            val_shapes = open_shapes(root, split, config.data.max_val_shapes)
+            val_shapes = open_shapes(root, split, config.data.max_val_shapes, spread=True)
         elif ddp.is_main:
             print(f"note: {listed} is missing or empty; training without validation", file=sys.stderr)
     return root, train_shapes, val_shapes
