@@ -1,4 +1,5 @@
-"""DDP: `torchrun --nproc_per_node 2` (gloo, CPU) runs both stages; ranks hold identical weights and the loss falls."""
+"""DDP: `torchrun --nproc_per_node 2` (gloo, CPU) runs stage 1 on a Find3D-layout fixture and stage 2 on the
+synthetic engine; ranks hold identical weights after every step and the loss falls."""
 
 from __future__ import annotations
 
@@ -48,7 +49,9 @@ def test_two_gloo_processes_keep_identical_weights_and_lower_the_loss(tmp_path):
     runs = {1: tmp_path / "s1", 2: tmp_path / "s2"}
     for stage, out_dir in runs.items():
         out_dir.mkdir()
-        extra = ["optim.epochs=6"] if stage == 1 else [f"model.init_from={runs[1] / 'final'}", "optim.epochs=10"]
+        extra = ["optim.epochs=6"] if stage == 1 else [  # stage 2 on synthetic shapes that rank 0 writes first
+            f"model.init_from={runs[1] / 'final'}", "data.format=synth", f"data.root={tmp_path / 'synth'}",
+            "data.synth={num_shapes: 10, val_fraction: 0, categories: [chair, mug], workers: 1}", "optim.epochs=10"]
         command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
                    str(driver), str(stage), str(out_dir), f"out_dir={out_dir}", *common, *extra]
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
@@ -56,7 +59,7 @@ def test_two_gloo_processes_keep_identical_weights_and_lower_the_loss(tmp_path):
         ranks = [json.loads((out_dir / f"rank{r}.json").read_text()) for r in (0, 1)]
         assert ranks[0]["digests"] == ranks[1]["digests"]  # identical parameters after every step
         steps = len(ranks[0]["losses"])
-        assert steps == int(extra[-1].split("=")[1]) * 2  # 8 shapes / batch 4 = 2 steps per epoch
+        assert steps == int(extra[-1].split("=")[1]) * 2  # 8 or 10 shapes / batch 4 = 2 steps per epoch
         assert ranks[0]["losses"] != ranks[1]["losses"]  # each rank trained on its own half of every batch
         mean = [(a + b) / 2 for a, b in zip(ranks[0]["losses"], ranks[1]["losses"])]
         assert sum(mean[-4:]) / 4 < 0.8 * sum(mean[:4]) / 4, mean

@@ -159,3 +159,21 @@ def test_a_wrong_benchmark_root_fails_before_training(layout, tmp_path, text_cac
         train(tiny(2, layout, tmp_path / "run", text_cache, "eval.benchmark=shapenetpart",
                    f"eval.benchmark_root={tmp_path / 'nowhere'}"))
     assert not (tmp_path / "run" / "train_state.pt").exists()
+
+
+@pytest.mark.slow
+def test_stage1_runs_on_synthetic_shapes_with_precomputed_targets(tmp_path, text_cache):
+    from patchalign3d.data.synth import generate_dataset
+    from patchalign3d.precompute import RendererUnavailable, precompute
+
+    generate_dataset(tmp_path / "synth", 6, seed=1, categories=["chair", "mug"], val_fraction=0, preview=False,
+                     progress=False)
+    try:
+        precompute(tmp_path / "synth", teacher="random-tiny", views=2, progress=False, image_size=96)
+    except RendererUnavailable as error:
+        pytest.skip(f"no renderer for stage-1 targets: {error}")
+    options = [f"out_dir={tmp_path / 'run'}", "data.format=synth", f"data.root={tmp_path / 'synth'}", "optim.epochs=1"]
+    final = train(load_config("tiny", options, stage=1))
+    net, config = load_checkpoint(final)
+    assert config.stage == 1 and config.text_encoder == "teacher:random-tiny"
+    assert all(torch.isfinite(v).all() for v in net.state_dict().values() if v.is_floating_point())
