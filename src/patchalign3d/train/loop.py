@@ -28,6 +28,7 @@ up to the non-determinism of CUDA kernels).
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import math
 import os
@@ -156,7 +157,8 @@ def setup_distributed(device_option: str = "auto") -> Distributed:
     device = _resolve_device(device_option, local)
     if device.type == "cuda":
         torch.cuda.set_device(device)
-    dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+    # an hour: the other ranks wait while rank 0 validates or runs a benchmark at the end of an epoch
+    dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo", timeout=datetime.timedelta(hours=1))
     return Distributed(rank, local, world, device, owns_group=True)
 
 
@@ -713,7 +715,7 @@ def _train(config: TrainConfig, ddp: Distributed, on_step) -> Path:
         set_train_mode(net)
         bar = tqdm(total=steps_per_epoch, initial=step - epoch * steps_per_epoch, desc=f"epoch {epoch + 1}",
                    disable=not (ddp.is_main and config.progress), leave=False, file=sys.stderr)
-        tick = time.perf_counter()
+        tick, tick_step = time.perf_counter(), step
         for batch in loader:
             batch = _to_device(batch, device)
             with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
@@ -732,8 +734,8 @@ def _train(config: TrainConfig, ddp: Distributed, on_step) -> Path:
                 on_step(step, loss.item(), net)
             if step % config.log_every == 0 or step == last_step:
                 loss_value = ddp.mean(loss.item())
-                rate = config.log_every * config.optim.batch_size / max(time.perf_counter() - tick, 1e-9)
-                tick = time.perf_counter()
+                rate = (step - tick_step) * config.optim.batch_size / max(time.perf_counter() - tick, 1e-9)
+                tick, tick_step = time.perf_counter(), step
                 bar.set_postfix(loss=f"{loss_value:.4f}")
                 if log:
                     extra = {}
@@ -767,7 +769,8 @@ def _train(config: TrainConfig, ddp: Distributed, on_step) -> Path:
                 print(f"epoch {epoch + 1}: " + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()), file=sys.stderr)
         best = ddp.broadcast(best)
         save_state()
-    save_state()
+    if step % steps_per_epoch:  # stopped mid-epoch by max_steps: keep the state to resume from
+        save_state()
     final = out_dir / "final"
     if ddp.is_main:
         checkpoint_config.source.update({"steps": step, "epochs_done": step / steps_per_epoch})
