@@ -77,7 +77,8 @@ class Augmentation:
     """SPEC §4's optional stage-2 augmentation, applied to the normalised points.
 
     With probability `p` the whole chain is applied: a rotation about x, y and z by angles drawn
-    uniformly in ±rotate_deg, an isotropic scale in [scale_min, scale_max], a translation drawn
+    uniformly in ±rotate_deg, a scale per axis in [scale_min, scale_max] (Point-BERT's
+    convention: it also varies proportions), a translation drawn
     uniformly in ±translate per axis, and per-point Gaussian jitter (sigma) clipped to ±jitter_clip.
     """
 
@@ -101,7 +102,7 @@ class Augmentation:
             step = np.eye(3)
             step[i, i], step[i, j], step[j, i], step[j, j] = c, -s, s, c
             rotation = step @ rotation
-        scale = rng.uniform(self.scale_min, self.scale_max)
+        scale = rng.uniform(self.scale_min, self.scale_max, size=3)
         shift = rng.uniform(-self.translate, self.translate, size=3)
         jitter = np.clip(rng.normal(0.0, self.jitter_sigma, size=points.shape), -self.jitter_clip, self.jitter_clip)
         out = points.double() @ torch.from_numpy(rotation.T * scale) + torch.from_numpy(shift + jitter)
