@@ -1,5 +1,7 @@
 """The `patchalign3d` command end to end: every input format, outputs, and one-line errors."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -137,3 +139,26 @@ def _save_npy(path, array):
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, array)
     return path
+
+
+@pytest.mark.slow
+def test_synth_then_evaluate_convert_and_precompute_from_the_command_line(tmp_path, checkpoint, capsys):
+    data = tmp_path / "synth"
+    assert main(["synth", "--out", str(data), "--shapes", "6", "--seed", "3", "--no-preview"]) == 0
+    glb_val = data / "glb" / "train"
+    assert main(["evaluate", "--dataset", "parts-mesh", "--root", str(glb_val), "--checkpoint", str(checkpoint),
+                 "--out", str(tmp_path / "eval"), "--gallery", "1", "--convention", "skip-empty-union"]) == 0
+    results = json.loads((tmp_path / "eval" / "results.json").read_text())
+    assert results["settings"]["iou_convention"] == "skip-empty-union" and results["settings"]["seed"] == 0
+    assert 0.0 <= results["summary"]["instance_miou"] <= 1.0
+    assert main(["convert", "--dataset", "parts-mesh", "--root", str(glb_val), "--out", str(tmp_path / "npz")]) == 0
+    assert len(list((tmp_path / "npz").rglob("*.npz"))) == len(list(glb_val.rglob("*.glb")))
+    assert main(["precompute", "--data", str(data), "--teacher", "random-tiny", "--views", "2", "--image-size", "64"]) == 0
+    assert "done 6, skipped 0" in capsys.readouterr().out
+    assert main(["precompute", "--data", str(data), "--teacher", "random-tiny", "--views", "2", "--image-size", "64"]) == 0
+    assert "done 0, skipped 6" in capsys.readouterr().out
+
+
+def test_train_is_handed_its_overrides_and_names_a_bad_preset(capsys):
+    assert main(["train", "stage2", "--config", "no-such-preset", "optim.epochs=1"]) == 2
+    assert "no-such-preset" in capsys.readouterr().err

@@ -115,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     pre.add_argument("--image-size", type=int, default=500)
     pre.add_argument("--seed", type=int, default=0)
 
+    # Listed for --help only: main() hands `train ...` to patchalign3d.train before parsing, because its
+    # dotted KEY=VALUE overrides mix with options in a way argparse sub-commands cannot parse.
+    commands.add_parser("train", add_help=False, help="train stage1|stage2 --config PRESET_OR_YAML [key=value ...]")
+
     convert = commands.add_parser("convert-checkpoint", help="convert the official patchalign3d.pt to our format")
     convert.add_argument("source", metavar="PATCHALIGN3D_PT")
     convert.add_argument("out_dir", metavar="OUT_DIR")
@@ -302,6 +306,11 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["train"]:
+        from patchalign3d.train.__main__ import main as train_main
+
+        return train_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)

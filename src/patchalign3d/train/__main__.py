@@ -14,7 +14,7 @@ from patchalign3d.train import load_config, preset_names, train
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m patchalign3d.train", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="patchalign3d train", description=__doc__.splitlines()[0])
     parser.add_argument("stage", choices=("stage1", "stage2"))
     parser.add_argument("--config", default="cpu", help=f"preset ({', '.join(preset_names())}) or YAML file")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="dotted overrides, e.g. optim.epochs=5")
