@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import time
 from pathlib import Path
 
@@ -38,6 +37,8 @@ from patchalign3d.render import EmbreeRenderer, GLRenderer, RenderMesh, egl_avai
 from patchalign3d.targets import backproject, point_features, pool_patches
 from patchalign3d.teachers import make_teacher
 
+from timing import median_seconds  # benchmarks/timing.py, beside this script
+
 
 def benchmark_mesh(triangles: int) -> trimesh.Trimesh:
     """A noisy icosphere cut to ``triangles - 12`` triangles, plus a box (12 triangles)."""
@@ -49,16 +50,6 @@ def benchmark_mesh(triangles: int) -> trimesh.Trimesh:
     box = trimesh.creation.box((0.8, 0.3, 0.3))
     box.apply_translation((1.1, 0, 0))
     return trimesh.util.concatenate([sphere, box])
-
-
-def median_seconds(fn, repeats: int) -> float:
-    fn()  # warm-up (GL context, caches)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def measure(mesh: trimesh.Trimesh, repeats: int) -> tuple[dict, np.ndarray]:

@@ -21,6 +21,7 @@ import yaml
 
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.model import PRESETS
+from patchalign3d.train.data import Augmentation
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 
@@ -76,16 +77,11 @@ class OptimSection:
     grad_clip: float = 0.0  # max gradient norm; 0 = off
 
 
-@dataclass
-class AugmentSection:
+@dataclass(frozen=True)
+class AugmentSection(Augmentation):
+    """SPEC §4's augmentation (its settings are `Augmentation`'s), applied only when enabled."""
+
     enabled: bool = False
-    p: float = 0.9
-    rotate_deg: float = 20.0
-    scale_min: float = 0.9
-    scale_max: float = 1.1
-    translate: float = 0.02
-    jitter_sigma: float = 0.01
-    jitter_clip: float = 0.05
 
 
 @dataclass

@@ -55,7 +55,6 @@ from patchalign3d.metrics import part_iou
 from patchalign3d.model import EncoderConfig, LogitConfig, ModelConfig, PatchAlignNet, PRESETS
 from patchalign3d.train.config import TrainConfig, config_to_dict
 from patchalign3d.train.data import (
-    Augmentation,
     PartTextDataset,
     PatchTargetDataset,
     ResumableDistributedSampler,
@@ -614,9 +613,7 @@ def _train(config: TrainConfig, ddp: Distributed, on_step) -> Path:
             f"freeze={freeze} keeps a randomly initialised encoder fixed; give model.init_from=STAGE1_CHECKPOINT or freeze=none"
         )
 
-    augmentation = None
-    if config.augment.enabled:
-        augmentation = Augmentation(**{k: v for k, v in config.augment.__dict__.items() if k != "enabled"})
+    augmentation = config.augment if config.augment.enabled else None
     sample = dict(
         num_points=net.config.encoder.num_points, data_up=config.data.data_up, model_up=config.model.up_axis,
         normalization=config.model.normalization, seed=config.seed,
