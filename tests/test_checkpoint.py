@@ -144,7 +144,8 @@ def test_round_trip_is_exact(tmp_path):
     points = torch.randn(1, 256, 3)
     net.eval()
     assert torch.equal(net(points)[0], loaded(points)[0])
-    assert json.loads((folder / "config.json").read_text())["text_dim"] == 16
+    written = json.loads((folder / "config.json").read_text())
+    assert written["text_dim"] == 16 and written["model"]["encoder_preset"] == "tiny"
 
 
 def test_strict_load_lists_every_missing_unexpected_and_misshaped_key(tmp_path):

@@ -63,6 +63,11 @@ PRESETS: dict[str, EncoderConfig] = {
 }
 
 
+def preset_name(config: EncoderConfig) -> str:
+    """The name of the preset `config` equals, or "custom"."""
+    return next((name for name, preset in PRESETS.items() if preset == config), "custom")
+
+
 def drop_path(x: torch.Tensor, rate: float, training: bool) -> torch.Tensor:
     """Stochastic depth: zero whole residual branches per sample. x: (B, ...)."""
     if rate == 0.0 or not training:
@@ -252,7 +257,12 @@ class ModelConfig:
     logits: LogitConfig = field(default_factory=LogitConfig)
 
     def to_dict(self) -> dict:
-        return {"encoder": self.encoder.to_dict(), "head_dim": self.head_dim, "logits": asdict(self.logits)}
+        return {
+            "encoder_preset": preset_name(self.encoder),  # informative: the sizes below are what loads
+            "encoder": self.encoder.to_dict(),
+            "head_dim": self.head_dim,
+            "logits": asdict(self.logits),
+        }
 
     @classmethod
     def from_dict(cls, values: dict) -> "ModelConfig":
