@@ -77,6 +77,10 @@ def drop_path(x: torch.Tensor, rate: float, training: bool) -> torch.Tensor:
     return x * mask / keep
 
 
+EVAL_CHUNK_PATCHES = 128
+"""Patches embedded together in eval mode (one 2048-point shape's worth)."""
+
+
 class PatchEmbed(nn.Module):
     """Mini-PointNet: (B, G, k, 3) patch points relative to their centre -> (B, G, embed_dim) tokens.
 
@@ -99,23 +103,33 @@ class PatchEmbed(nn.Module):
 
     def forward(self, neighborhoods: torch.Tensor) -> torch.Tensor:
         batch, groups, k, _ = neighborhoods.shape
-        x = neighborhoods.reshape(batch * groups * k, 3)
+        patches = neighborhoods.reshape(batch * groups, k, 3)
+        if self.training:  # BatchNorm statistics need the whole batch at once
+            tokens = self._embed(patches)
+        else:  # chunks whose per-point features stay in cache (measured faster at batch 16 on CPU)
+            tokens = torch.cat([self._embed(chunk) for chunk in patches.split(EVAL_CHUNK_PATCHES)])
+        return tokens.reshape(batch, groups, -1)
+
+    def _embed(self, patches: torch.Tensor) -> torch.Tensor:
+        """(P, k, 3) patches -> (P, embed_dim) tokens."""
+        num_patches, k, _ = patches.shape
+        x = patches.reshape(num_patches * k, 3)
         if self.training:
             x = F.relu(self.bn1(self.fc1(x)))
         else:
             scale, shift = _batchnorm_affine(self.bn1)
             x = F.linear(x, self.fc1.weight * scale[:, None], self.fc1.bias * scale + shift).relu_()
-        x = self.fc2(x).reshape(batch * groups, k, -1)
+        x = self.fc2(x).reshape(num_patches, k, -1)
         pooled = x.amax(dim=1)
         if self.training:
             x = self.fc3_point(x) + self.fc3_pooled(pooled).unsqueeze(1)
-            x = F.relu(self.bn2(x.reshape(batch * groups * k, -1)))
+            x = F.relu(self.bn2(x.reshape(num_patches * k, -1)))
         else:
             scale, shift = _batchnorm_affine(self.bn2)
             pooled = F.linear(pooled, self.fc3_pooled.weight * scale[:, None], self.fc3_point.bias * scale + shift)
             x = F.linear(x, self.fc3_point.weight * scale[:, None]).add_(pooled.unsqueeze(1)).relu_()
-        x = self.fc4(x).reshape(batch * groups, k, -1).amax(dim=1)
-        return self.proj(x).reshape(batch, groups, -1)
+        x = self.fc4(x).reshape(num_patches, k, -1).amax(dim=1)
+        return self.proj(x)
 
 
 def _batchnorm_affine(bn: nn.BatchNorm1d) -> tuple[torch.Tensor, torch.Tensor]:
