@@ -25,8 +25,6 @@ import numpy as np
 import trimesh
 
 from patchalign3d.checkpoint import CheckpointConfig, save_checkpoint
-import numpy as np
-
 from patchalign3d.data.synth import generate_shape
 from patchalign3d.model import create_model
 

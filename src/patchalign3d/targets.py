@@ -24,9 +24,6 @@ swapped (z-up), the frame the official stage-1 trainer feeds the encoder. This p
 
 from __future__ import annotations
 
-import io
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,6 +35,7 @@ import torch.nn.functional as F
 
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.geometry import fps, gather_points, knn, swap_yz
+from patchalign3d.io import atomic_output
 
 NUM_GROUPS = 128
 GROUP_SIZE = 32
@@ -311,17 +309,8 @@ def patch_record(
 def save_record(path: str | Path, record: dict) -> Path:
     """Write ``record`` with ``torch.save`` through a temporary file and an atomic rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    torch.save(record, buffer)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(buffer.getvalue())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as temporary:
+        torch.save(record, temporary)
     return path
 
 

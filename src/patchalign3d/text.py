@@ -37,7 +37,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import unicodedata
 import warnings
 from collections.abc import Iterator, Sequence
@@ -47,6 +46,7 @@ import torch
 import torch.nn.functional as F
 
 from patchalign3d.errors import PatchAlignError
+from patchalign3d.io import atomic_output
 
 __all__ = [
     "TEMPLATES",
@@ -683,15 +683,8 @@ class _EmbeddingCache:
             merged.update(entries)
             names = sorted(merged)
             table = torch.stack([merged[n].float().contiguous() for n in names])
-            fd, tmp = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=self.path.parent)
-            os.close(fd)
-            try:
-                save_file({"embeddings": table}, tmp, metadata={**self.header, "names": json.dumps(names)})
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            with atomic_output(self.path) as temporary:
+                save_file({"embeddings": table}, str(temporary), metadata={**self.header, "names": json.dumps(names)})
 
 
 class TextBank:

@@ -8,8 +8,6 @@ new layout needs only a new reader.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from patchalign3d.errors import PatchAlignError
+from patchalign3d.io import atomic_output
 
 
 @dataclass
@@ -157,17 +156,8 @@ def check_split(split: str, allowed: Sequence[str], what: str) -> str:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_output(path) as temporary:
+        temporary.write_bytes(data)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

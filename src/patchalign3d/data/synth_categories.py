@@ -437,7 +437,6 @@ def car(rng: np.random.Generator, parts: PartBuilder) -> None:
     # cabin: loft upwards from the belt line; its top band and cap are the roof, the rest windows
     rake_f = uniform(rng, 0.3, 0.45) * (x1 - x0) if kind != "van" else 0.1 * (x1 - x0)
     rake_r = uniform(rng, 0.1, 0.35) * (x1 - x0) if kind in ("sedan", "sports") else 0.06 * (x1 - x0)
-    roof_y = belt + cabin_h
     h = np.linspace(0, 1, 7)
     rear = x0 + rake_r * h**1.3
     front = x1 - rake_f * h**0.8
@@ -1065,7 +1064,6 @@ def pistol(rng: np.random.Generator, parts: PartBuilder) -> None:
     grip_d = uniform(rng, 0.03, 0.04)
     angle = np.radians(uniform(rng, 10, 25))
     gtop = np.array([rear + grip_d * 0.7, -slide_h * 0.8, 0])
-    down = np.array([-np.sin(angle), -np.cos(angle), 0])
     rot = rotation(Z, angle)
     parts.add("grip", transform(box((0, -grip_l / 2, 0), (grip_d, grip_l, width * 1.05)), rot, gtop))
     if not revolver and chance(rng, 0.4):

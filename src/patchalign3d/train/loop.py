@@ -29,12 +29,10 @@ from __future__ import annotations
 
 import csv
 import datetime
-import io
 import math
 import os
 import random
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +49,7 @@ from tqdm import tqdm
 from patchalign3d.checkpoint import CheckpointConfig, load_checkpoint, load_state_strict, save_checkpoint
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.geometry import gather_points
+from patchalign3d.io import atomic_output
 from patchalign3d.metrics import part_iou
 from patchalign3d.model import EncoderConfig, LogitConfig, ModelConfig, PatchAlignNet, PRESETS
 from patchalign3d.train.config import TrainConfig, config_to_dict
@@ -392,16 +391,8 @@ def _to_device(batch: dict, device: torch.device) -> dict:
 
 
 def _atomic_torch_save(obj, path: Path) -> None:
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(buffer.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as temporary:
+        torch.save(obj, temporary)
 
 
 def _rng_state(device: torch.device) -> dict:
