@@ -19,28 +19,12 @@ from patchalign3d.data.synth import (
     point_masks,
     sample_surface,
 )
+from patchalign3d.data.shapenetpart import PAPER_PART_NAMES
 from patchalign3d.data.synth_categories import CATEGORIES
 from patchalign3d.errors import PatchAlignError
 
-# The part names the paper evaluates ShapeNetPart with (SPEC section 7).
-SHAPENETPART_NAMES = {
-    "airplane": ["body", "wing", "tail", "engine or frame"],
-    "bag": ["handle", "body"],
-    "cap": ["crown", "brim"],
-    "car": ["roof", "hood", "wheel", "body"],
-    "chair": ["back", "seat", "leg", "arm"],
-    "earphone": ["earcup", "headband", "data wire"],
-    "guitar": ["headstock", "neck", "body"],
-    "knife": ["blade", "handle"],
-    "lamp": ["base", "lampshade", "fixing bracket", "pole"],
-    "laptop": ["keyboard", "screen"],
-    "motorbike": ["gas tank", "seat", "wheel", "handles or handlebars", "headlight", "engine or frame"],
-    "mug": ["handle", "cup"],
-    "pistol": ["barrel", "handle or grip", "trigger and guard"],
-    "rocket": ["body", "fin", "nose"],
-    "skateboard": ["wheel", "deck", "belt for foot"],
-    "table": ["desktop", "leg or support", "drawer"],
-}
+# The part names the paper evaluates ShapeNetPart with (SPEC section 7), keyed by our lower-case categories.
+SHAPENETPART_NAMES = {category.lower(): names for category, names in PAPER_PART_NAMES.items()}
 
 
 def _shapes(category: str, count: int, seed: int = 0):
