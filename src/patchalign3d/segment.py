@@ -154,6 +154,13 @@ class PatchAlign3D:
 
     # ------------------------------------------------------------------------------- whole shapes
 
+    def sample_encoder_points(self, shape: Shape, seed: int = 0) -> np.ndarray:
+        """The (num_points, 3) points the encoder sees, drawn from a validated shape with `seed`."""
+        encoder = self.config.model.encoder
+        validate_points(shape.vertices, str(shape.path or "points"), min_points=encoder.group_size)
+        samples, _ = sample_points(shape, encoder.num_points, seed=seed)
+        return samples
+
     def segment(
         self,
         shape: Shape | str | Path | np.ndarray,
@@ -169,9 +176,7 @@ class PatchAlign3D:
             validate_points(shape, "points", min_points=1)
             shape = Shape(vertices=np.asarray(shape, dtype=np.float32), faces=None, vertex_colors=None)
         part_embeddings = self.encode_parts(parts)
-        encoder = self.config.model.encoder
-        validate_points(shape.vertices, str(shape.path or "points"), min_points=encoder.group_size)
-        samples, _ = sample_points(shape, encoder.num_points, seed=seed)
+        samples = self.sample_encoder_points(shape, seed)
         point_scores, patch_scores, patch_index = self.predict(
             torch.from_numpy(samples)[None], part_embeddings, up, assign
         )
@@ -247,9 +252,7 @@ def save_features(model: PatchAlign3D, shape: Shape, out_dir: str | Path, stem: 
     """
     from patchalign3d.io import write_npz
 
-    encoder = model.config.model.encoder
-    validate_points(shape.vertices, str(shape.path or "points"), min_points=encoder.group_size)
-    samples, _ = sample_points(shape, encoder.num_points, seed=seed)
+    samples = model.sample_encoder_points(shape, seed)
     features, _, patch_index = model.patch_features(torch.from_numpy(samples)[None], up)
     patch_index = patch_index[0].cpu().numpy()
     centers = samples[patch_index[:, 0]]
