@@ -25,7 +25,7 @@ import numpy as np
 import trimesh
 
 from patchalign3d.checkpoint import CheckpointConfig, save_checkpoint
-from patchalign3d.data.synth import generate_shape
+from patchalign3d.synth.engine import generate_shape
 from patchalign3d.model import create_model
 
 PARTS = ["back", "seat", "leg", "arm"]

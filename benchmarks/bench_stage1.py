@@ -33,9 +33,9 @@ import torch
 import trimesh
 
 from patchalign3d.geometry import swap_yz
-from patchalign3d.render import EmbreeRenderer, GLRenderer, RenderMesh, egl_available, embree_available
-from patchalign3d.targets import backproject, point_features, pool_patches
-from patchalign3d.teachers import make_teacher
+from patchalign3d.stage1.render import EmbreeRenderer, GLRenderer, RenderMesh, egl_available, embree_available
+from patchalign3d.stage1.targets import backproject, point_features, pool_patches
+from patchalign3d.stage1.teachers import make_teacher
 
 from timing import median_seconds  # benchmarks/timing.py, beside this script
 
@@ -119,7 +119,7 @@ def main() -> None:
     if args.base:
         from transformers import Dinov2Config, Dinov2Model
 
-        from patchalign3d.teachers import DinoV2Teacher
+        from patchalign3d.stage1.teachers import DinoV2Teacher
 
         torch.manual_seed(0)
         base = DinoV2Teacher(Dinov2Model(Dinov2Config(image_size=518)), "dinov2-base-architecture")

@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from patchalign3d.data.synth import category_names, generate_dataset, make_shape
+from patchalign3d.synth.engine import category_names, generate_dataset, make_shape
 
 
 def cpu_model() -> str:

@@ -16,7 +16,7 @@ from torch import nn
 from patchalign3d.checkpoint import CheckpointConfig
 from patchalign3d.data import LabelledShape
 from patchalign3d.errors import PatchAlignError
-from patchalign3d.evaluate import load_part_names_file, run_evaluation, sample_indices
+from patchalign3d.eval.evaluate import load_part_names_file, run_evaluation, sample_indices
 from patchalign3d.geometry import knn_group
 from patchalign3d.model import PRESETS, ModelConfig
 from patchalign3d.segment import PatchAlign3D

@@ -223,7 +223,7 @@ def _bad_inputs(tmp_path, colored_mesh):
         "garbage.glb": (b"\x00\x01 not a glb" * 8, "cannot read"),
         "truncated.glb": (valid_glb[: len(valid_glb) // 2], "cannot read"),
         "truncated.ply": (valid_ply[: len(valid_ply) // 2], "cannot read"),
-        "binary_noise.stl": (bytes(range(256)) * 4, "cannot read"),
+        "binary_noise.stl": (bytes(range(256)) * 4, ("cannot read", "no geometry")),  # trimesh >= 5.2 reads it as empty
         "no_geometry.glb": (_glb_bytes({"asset": {"version": "2.0"}, "scenes": [{"nodes": []}], "scene": 0}), "no geometry"),
         "nan.ply": (trimesh.Trimesh(nan_vertices, colored_mesh.faces, process=False).export(file_type="ply"), "NaN"),
         "zero_area.obj": (b"v 0 0 0\nv 1 0 0\nv 2 0 0\nf 1 2 3\n", "zero area"),
@@ -253,7 +253,8 @@ def test_bad_file_raises_one_line_error_naming_the_file(tmp_path, colored_mesh, 
         load_shape(path)
     message = str(info.value)
     assert name in message
-    assert expected.lower() in message.lower()
+    alternatives = expected if isinstance(expected, tuple) else (expected,)
+    assert any(words.lower() in message.lower() for words in alternatives)
     assert "\n" not in message
 
 

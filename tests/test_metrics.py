@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from patchalign3d.errors import PatchAlignError
-from patchalign3d.metrics import PartIoUAccumulator, part_iou, shape_miou
+from patchalign3d.eval.metrics import PartIoUAccumulator, part_iou, shape_miou
 
 # Case A (3 parts). Point 5 is unlabelled and dropped, leaving
 #   gt   = [0, 0, 0, 1, 1, 0, 1]

@@ -16,9 +16,9 @@ import trimesh
 from patchalign3d.data.find3d import write_find3d_object, write_find3d_split
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.io import load_shape, sample_points
-from patchalign3d.precompute import discover_items, match_point_faces, precompute
-from patchalign3d.render import RenderMesh, egl_available, embree_available, find3d_cameras
-from patchalign3d.targets import load_patch_targets, read_record, target_path
+from patchalign3d.stage1.precompute import discover_items, match_point_faces, precompute
+from patchalign3d.stage1.render import RenderMesh, egl_available, embree_available, find3d_cameras
+from patchalign3d.stage1.targets import load_patch_targets, read_record, target_path
 
 HAVE_RENDERER = egl_available()[0] or embree_available()[0]
 needs_renderer = pytest.mark.skipif(not HAVE_RENDERER, reason="neither a headless EGL context nor embreex is available")
@@ -165,7 +165,7 @@ def test_resume_skips_done_shapes_logs_failures_and_redoes_other_teachers(tmp_pa
     names = sorted(names)  # the runner's order
     broken = names[0]
     (tmp_path / "points" / broken.rsplit("_", 1)[1] / "point2face.pt").unlink()
-    with caplog.at_level(logging.WARNING, logger="patchalign3d.precompute"):
+    with caplog.at_level(logging.WARNING, logger="patchalign3d.stage1.precompute"):
         first = precompute(tmp_path, teacher="rgb", progress=False)
     assert first["done"] == 3 and list(first["failed"]) == [broken]
     assert "point2face.pt: missing" in first["failed"][broken] and broken in caplog.text
@@ -200,7 +200,7 @@ def test_point_faces_are_matched_to_a_mesh_that_orders_its_triangles_differently
 
 
 def test_a_missing_renderer_stops_the_run(tmp_path, monkeypatch):
-    import patchalign3d.render as render
+    from patchalign3d.stage1 import render
 
     write_fixture(tmp_path, count=2, stored_renders=False, meshes=True)
 
@@ -284,7 +284,7 @@ def test_sharded_over_two_processes_covers_every_shape_once(tmp_path):
 @pytest.mark.slow
 @needs_renderer
 def test_synthetic_engine_output_gets_targets_matching_its_part_colours(tmp_path):
-    synth = pytest.importorskip("patchalign3d.data.synth")
+    synth = pytest.importorskip("patchalign3d.synth.engine")
     if not hasattr(synth, "generate_dataset"):
         pytest.skip("the synthetic engine has no generate_dataset yet")
     synth.generate_dataset(tmp_path, 3, seed=0, categories=["mug", "chair", "lamp"], preview=False, progress=False)

@@ -5,7 +5,7 @@ import pytest
 import trimesh
 
 from patchalign3d.errors import PatchAlignError
-from patchalign3d.render import (
+from patchalign3d.stage1.render import (
     EmbreeRenderer,
     GLRenderer,
     RenderMesh,

@@ -1,4 +1,4 @@
-"""Tests of the procedural part-labelled shape engine (patchalign3d.data.synth)."""
+"""Tests of the procedural part-labelled shape engine (patchalign3d.synth.engine)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from patchalign3d.data.find3d import Find3DDataset, read_find3d_object
 from patchalign3d.data.parts_mesh import load_part_meshes
-from patchalign3d.data.synth import (
+from patchalign3d.synth.engine import (
     NUM_POINTS,
     category_names,
     generate_dataset,
@@ -20,7 +20,7 @@ from patchalign3d.data.synth import (
     sample_surface,
 )
 from patchalign3d.data.shapenetpart import PAPER_PART_NAMES
-from patchalign3d.data.synth_categories import CATEGORIES
+from patchalign3d.synth.categories import CATEGORIES
 from patchalign3d.errors import PatchAlignError
 
 # The part names the paper evaluates ShapeNetPart with (SPEC section 7), keyed by our lower-case categories.

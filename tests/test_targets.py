@@ -8,8 +8,8 @@ import trimesh
 
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.geometry import fps, knn, swap_yz
-from patchalign3d.render import EmbreeRenderer, GLRenderer, RenderMesh, egl_available, embree_available
-from patchalign3d.targets import (
+from patchalign3d.stage1.render import EmbreeRenderer, GLRenderer, RenderMesh, egl_available, embree_available
+from patchalign3d.stage1.targets import (
     backproject,
     bicubic_taps,
     fill_unseen,
@@ -22,7 +22,7 @@ from patchalign3d.targets import (
     shape_targets,
     target_path,
 )
-from patchalign3d.teachers import make_teacher
+from patchalign3d.stage1.teachers import make_teacher
 
 OFFICIAL_KEYS = {"item_id", "feature_dim", "img_size", "centers_idx", "centers_xyz", "patch_idx", "point2center", "patch_feats"}
 

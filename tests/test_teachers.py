@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from patchalign3d.errors import PatchAlignError
-from patchalign3d.teachers import (
+from patchalign3d.stage1.teachers import (
     IMAGENET_MEAN,
     IMAGENET_STD,
     DinoV2Teacher,

@@ -163,8 +163,8 @@ def test_a_wrong_benchmark_root_fails_before_training(layout, tmp_path, text_cac
 
 @pytest.mark.slow
 def test_stage1_runs_on_synthetic_shapes_with_precomputed_targets(tmp_path, text_cache):
-    from patchalign3d.data.synth import generate_dataset
-    from patchalign3d.precompute import RendererUnavailable, precompute
+    from patchalign3d.synth.engine import generate_dataset
+    from patchalign3d.stage1.precompute import RendererUnavailable, precompute
 
     generate_dataset(tmp_path / "synth", 6, seed=1, categories=["chair", "mug"], val_fraction=0, preview=False,
                      progress=False)

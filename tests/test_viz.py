@@ -1,13 +1,13 @@
-"""Pictures (patchalign3d.viz): palette, preview and comparison PNGs, contact sheets."""
+"""Pictures (patchalign3d.eval.viz): palette, preview and comparison PNGs, contact sheets."""
 
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from patchalign3d import viz
+from patchalign3d.eval import viz
 from patchalign3d.errors import PatchAlignError
-from patchalign3d.viz import (
+from patchalign3d.eval.viz import (
     UNLABELLED_COLOR,
     contact_sheet,
     label_colors,

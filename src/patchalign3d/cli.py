@@ -233,7 +233,7 @@ def _open_dataset(args: argparse.Namespace, **options):
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from patchalign3d.evaluate import load_part_names_file, run_evaluation
+    from patchalign3d.eval.evaluate import load_part_names_file, run_evaluation
 
     options = {"part_names": args.part_names} if args.part_names else {}
     dataset = _open_dataset(args, **options)
@@ -256,7 +256,7 @@ def run_convert_dataset(args: argparse.Namespace) -> int:
 
 
 def run_synth(args: argparse.Namespace) -> int:
-    from patchalign3d.data.synth import generate_dataset
+    from patchalign3d.synth.engine import generate_dataset
 
     generate_dataset(
         args.out, args.shapes, seed=args.seed, categories=args.categories, val_fraction=args.val_fraction,
@@ -268,7 +268,7 @@ def run_synth(args: argparse.Namespace) -> int:
 
 
 def run_precompute(args: argparse.Namespace) -> int:
-    from patchalign3d.precompute import precompute
+    from patchalign3d.stage1.precompute import precompute
 
     summary = precompute(
         args.data, teacher=args.teacher, views=args.views, device=args.device, batch_size=args.batch_size,

@@ -214,7 +214,7 @@ def save_segmentation(result: Segmentation, shape: Shape, out_dir: str | Path, s
     <stem>.png  a preview from several viewpoints with a legend (`preview=False` skips it).
     """
     from patchalign3d.io import write_colored_glb, write_colored_ply, write_npz
-    from patchalign3d.viz import part_palette, render_preview
+    from patchalign3d.eval.viz import part_palette, render_preview
 
     out_dir = Path(out_dir)
     palette = part_palette(len(result.part_names))

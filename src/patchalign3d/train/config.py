@@ -87,7 +87,7 @@ class AugmentSection(Augmentation):
 @dataclass
 class EvalSection:
     every_epochs: int = 1  # validation (and benchmark) every N epochs and after the last; 0 = never
-    absent: str = "skip-empty-union"  # IoU convention of the validation mIoU (patchalign3d.metrics)
+    absent: str = "skip-empty-union"  # IoU convention of the validation mIoU (patchalign3d.eval.metrics)
     benchmark: str | None = None  # stage 2: a layout of patchalign3d.data.registry (shapenetpart, partnete, ...)
     benchmark_root: str | None = None
     benchmark_split: str | None = None  # default: the layout's test split

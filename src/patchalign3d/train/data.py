@@ -5,7 +5,7 @@ writes the same layout, and any other data can be written into it with `write_fi
 
 Stage 1 sample (`PatchTargetDataset`): 2048 points drawn from the stored cloud, in the model frame,
 plus the same points in the data frame and the shape's cached patch targets (centres + features, see
-`patchalign3d.targets`). Online patch centres are matched to cached centres in the data frame, so
+`patchalign3d.stage1.targets`). Online patch centres are matched to cached centres in the data frame, so
 augmentation (off by default in stage 1, as in the paper) never breaks the matching.
 
 Stage 2 sample (`PartTextDataset`): 2048 points in the model frame, the shape's own labels as indices

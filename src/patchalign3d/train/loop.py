@@ -50,7 +50,7 @@ from patchalign3d.checkpoint import CheckpointConfig, load_checkpoint, load_stat
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.geometry import gather_points
 from patchalign3d.io import atomic_output
-from patchalign3d.metrics import part_iou
+from patchalign3d.eval.metrics import part_iou
 from patchalign3d.model import EncoderConfig, LogitConfig, ModelConfig, PatchAlignNet, PRESETS
 from patchalign3d.train.config import TrainConfig, config_to_dict
 from patchalign3d.train.data import (
@@ -311,7 +311,7 @@ def make_scheduler(optimizer, config: TrainConfig, total_steps: int) -> torch.op
 
 def open_data(config: TrainConfig, ddp: Distributed):
     """(layout root, train shapes, val shapes or None); the synthetic engine writes its data first if needed."""
-    from patchalign3d.targets import resolve_layout_root
+    from patchalign3d.stage1.targets import resolve_layout_root
 
     root = config.data.root
     if config.data.format == "synth":  # the engine writes <root>/find3d (+ manifest); generated once, by rank 0
@@ -319,7 +319,7 @@ def open_data(config: TrainConfig, ddp: Distributed):
         root = engine_root / "find3d"
         if not (root / "split" / f"{config.data.train_split}.txt").is_file():
             if ddp.is_main:
-                from patchalign3d.data.synth import generate_dataset
+                from patchalign3d.synth.engine import generate_dataset
 
                 options = {"num_shapes": 1000, "seed": config.seed, "formats": ["find3d"], "preview": False,
                            "workers": max(1, config.data.num_workers), "progress": config.progress, **config.data.synth}
@@ -361,7 +361,7 @@ def text_bank(config: TrainConfig, vocabulary: list[str], ddp: Distributed) -> t
 
 def stage1_targets(root: Path, shapes, subdir: str):
     """(loader shape_index -> (centers (Gc, 3), features (Gc, D)), feature dim, teacher name)."""
-    from patchalign3d.targets import read_record, target_path
+    from patchalign3d.stage1.targets import read_record, target_path
 
     names = shapes.names
     first = read_record(target_path(root, names[0], subdir))
@@ -377,7 +377,7 @@ class _TargetLoader:
         self.root, self.names, self.subdir = root, names, subdir
 
     def __call__(self, index: int):
-        from patchalign3d.targets import load_patch_targets
+        from patchalign3d.stage1.targets import load_patch_targets
 
         targets = load_patch_targets(self.root, self.names[index], self.subdir, frame="points")
         return targets.centers, targets.targets
@@ -544,8 +544,8 @@ def open_benchmark(config: TrainConfig):
 
 def run_benchmark(net: PatchAlignNet, checkpoint_config: CheckpointConfig, config: TrainConfig, benchmark,
                   out_dir: Path) -> dict:
-    """Zero-shot scores of the network in training (`patchalign3d.evaluate.run_evaluation`); files go to `out_dir`."""
-    from patchalign3d.evaluate import run_evaluation
+    """Zero-shot scores of the network in training (`patchalign3d.eval.evaluate.run_evaluation`); files go to `out_dir`."""
+    from patchalign3d.eval.evaluate import run_evaluation
     from patchalign3d.segment import PatchAlign3D
     from patchalign3d.text import TextBank
 

@@ -8,7 +8,7 @@ for it (the first is the plain name), and *groups*: labels that cover several pa
 
 Frame of every recipe: y up, the object's front towards +x, left/right along z, real-world units
 (metres). ``synth.py`` normalises to the unit sphere and turns the front to the requested axis.
-Other categories live in :mod:`.synth_categories_extra`.
+Other categories live in :mod:`.categories_extra`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from patchalign3d.data.synth_parts import (
+from patchalign3d.synth.parts import (
     X,
     Y,
     Z,

@@ -1,6 +1,6 @@
 """Category recipes beyond ShapeNetPart (people, animals, furniture, vehicles, tools, containers).
 
-Same conventions as :mod:`.synth_categories`: y up, front towards +x, metres; registered with the
+Same conventions as :mod:`.categories`: y up, front towards +x, metres; registered with the
 same ``@category`` decorator so the engine sees one registry.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from patchalign3d.data.synth_categories import (
+from patchalign3d.synth.categories import (
     ARM,
     BACK,
     BASE,
@@ -24,7 +24,7 @@ from patchalign3d.data.synth_categories import (
     pick,
     uniform,
 )
-from patchalign3d.data.synth_parts import (
+from patchalign3d.synth.parts import (
     X,
     Y,
     Z,

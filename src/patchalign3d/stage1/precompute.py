@@ -16,7 +16,7 @@
   ``split/train.txt`` listing every mesh. A mesh ``chairs/office_chair.glb`` becomes the item
   ``chairs_office-chair`` (category = folder, ``object`` at the top; ``_`` in the file name -> ``-``).
 
-and writes ``rendered/<item>/oriented/patch_dino/patch_features.pt`` (see :mod:`patchalign3d.targets`).
+and writes ``rendered/<item>/oriented/patch_dino/patch_features.pt`` (see :mod:`patchalign3d.stage1.targets`).
 
 Scale: shapes already done (with the same teacher, or official files) are skipped, so a killed run
 resumes; a failure on one shape is logged, listed in ``<layout>/patch_dino-failures.txt`` and never
@@ -42,7 +42,7 @@ import numpy as np
 import torch
 
 from patchalign3d.errors import PatchAlignError
-from patchalign3d.targets import (
+from patchalign3d.stage1.targets import (
     TARGET_SUBDIR,
     patch_record,
     save_record,
@@ -50,7 +50,7 @@ from patchalign3d.targets import (
     target_path,
 )
 
-log = logging.getLogger("patchalign3d.precompute")
+log = logging.getLogger("patchalign3d.stage1.precompute")
 
 NUM_POINTS = 5000
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
@@ -282,7 +282,7 @@ def _sample_mesh_points(layout_root: Path, item: Item, num_points: int, seed: in
     """Write points.pt / point2face.pt (rendering frame) and empty masks for a loose mesh."""
     from patchalign3d.data.find3d import split_find3d_name, write_find3d_object
     from patchalign3d.io import load_shape, sample_points
-    from patchalign3d.render import MESH_EXTENT
+    from patchalign3d.stage1.render import MESH_EXTENT
 
     shape = load_shape(item.mesh)
     if shape.faces is None:
@@ -393,7 +393,7 @@ class _RendererPool:
         self.local = threading.local()
 
     def get(self):
-        from patchalign3d.render import make_renderer
+        from patchalign3d.stage1.render import make_renderer
 
         renderer = getattr(self.local, "renderer", None)
         if renderer is None:
@@ -422,7 +422,7 @@ def _prepare(
     seed: int,
 ) -> dict:
     """Read or make everything one shape needs before the teacher: points and views."""
-    from patchalign3d.render import load_render_mesh
+    from patchalign3d.stage1.render import load_render_mesh
 
     if mode == "meshes" and not (layout_root / "points" / item.uid / "points.pt").is_file():
         _sample_mesh_points(layout_root, item, num_points, seed)
@@ -545,7 +545,7 @@ def precompute(
     """
     from tqdm import tqdm
 
-    from patchalign3d.teachers import make_teacher
+    from patchalign3d.stage1.teachers import make_teacher
 
     if views < 1:
         raise PatchAlignError(f"views must be at least 1, got {views}")

@@ -1,7 +1,7 @@
 """Procedural part-labelled shapes: the training data of the default model, written in real layouts.
 
 ``generate_shape(category, rng)`` draws one shape of a category (recipes in
-:mod:`.synth_categories` and :mod:`.synth_categories_extra`): a triangle mesh whose every face
+:mod:`.categories` and :mod:`.categories_extra`): a triangle mesh whose every face
 belongs to a part, each part named by a label drawn from the names a labeller might use for it,
 some points carrying two labels. ``generate_dataset(out_dir, ...)`` writes many of them as GLB
 files (one node per label) and in the Find3D layout (SPEC §5: 5,000 surface points, their
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from patchalign3d.data import synth_categories_extra  # noqa: F401  (registers the extra categories)
-from patchalign3d.data.synth_categories import CATEGORIES, CategorySpec
-from patchalign3d.data.synth_parts import PartBuilder, rotation
+from patchalign3d.synth import categories_extra  # noqa: F401  (registers the extra categories)
+from patchalign3d.synth.categories import CATEGORIES, CategorySpec
+from patchalign3d.synth.parts import PartBuilder, rotation
 from patchalign3d.errors import PatchAlignError
 
 NUM_POINTS = 5000
@@ -463,7 +463,7 @@ def generate_dataset(
             write_find3d_split(out_dir / "find3d", s, listed)
     vocabulary = part_vocabulary(names)
     summary = {
-        "generator": "patchalign3d.data.synth",
+        "generator": "patchalign3d.synth.engine",
         **settings,
         "up": "+y",
         "split_counts": {s: len(v) for s, v in split_names.items()},
@@ -494,7 +494,7 @@ def _check_previous_run(out_dir: Path, settings: dict) -> None:
         previous = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         previous = None
-    if not isinstance(previous, dict) or previous.get("generator") != "patchalign3d.data.synth":
+    if not isinstance(previous, dict) or previous.get("generator") != "patchalign3d.synth.engine":
         raise PatchAlignError(f"{out_dir}: holds a manifest.json not written by the synthetic engine; choose an empty folder")
     changed = sorted(k for k, v in settings.items() if previous.get(k) != v)
     if changed:
@@ -510,11 +510,11 @@ def write_preview(
 ) -> Path:
     """PNG sheet of ``per_category`` shapes per category, points coloured by part label.
 
-    Uses the project's point renderer (:func:`patchalign3d.viz.render_preview`) and
-    :func:`patchalign3d.viz.contact_sheet`; shapes are drawn with seeds ``(seed, 10**6 + k)``,
+    Uses the project's point renderer (:func:`patchalign3d.eval.viz.render_preview`) and
+    :func:`patchalign3d.eval.viz.contact_sheet`; shapes are drawn with seeds ``(seed, 10**6 + k)``,
     apart from any dataset shape. Returns the path.
     """
-    from patchalign3d.viz import contact_sheet, render_preview
+    from patchalign3d.eval.viz import contact_sheet, render_preview
 
     names = list(categories) if categories else category_names()
     pictures, captions = [], []

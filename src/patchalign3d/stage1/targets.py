@@ -250,7 +250,7 @@ def shape_targets(
     point_faces: (N,) int triangle of each point.
     images:      (V, H, W, 3) uint8 renders.
     pix2face:    (V, H, W) int triangle per pixel, -1 = background.
-    teacher:     a :class:`patchalign3d.teachers.Teacher`; views go through it ``batch_size`` at a time.
+    teacher:     a :class:`patchalign3d.stage1.teachers.Teacher`; views go through it ``batch_size`` at a time.
 
     Returns PatchTargets (and the (N, D) point features when ``return_point_features``).
     """

@@ -5,7 +5,7 @@ seeded by ``seed`` and the shape id (so a shape's sample does not depend on the 
 model with the shape's candidate part names (its category's parts, or the names from a names file),
 take the argmax part of every sampled point, carry it to every ground-truth point by nearest sampled
 point (``score_on="all"``, default) or score the sampled points only (``score_on="samples"``), and
-add the shape to a :class:`~patchalign3d.metrics.PartIoUAccumulator`.
+add the shape to a :class:`~patchalign3d.eval.metrics.PartIoUAccumulator`.
 
 Outputs (``out_dir``), each stating the checkpoint, text encoder, seed and IoU convention:
 
@@ -36,7 +36,7 @@ from scipy.spatial import cKDTree
 
 from patchalign3d.data.base import LabelledShape, atomic_write_text
 from patchalign3d.errors import PatchAlignError
-from patchalign3d.metrics import CONVENTION_NOTES, CONVENTIONS, PartIoUAccumulator
+from patchalign3d.eval.metrics import CONVENTION_NOTES, CONVENTIONS, PartIoUAccumulator
 
 __all__ = ["run_evaluation", "load_part_names_file", "sample_indices", "format_table"]
 
@@ -206,7 +206,7 @@ def _keep_extremes(predictions: dict, accumulator: PartIoUAccumulator, count: in
 
 def _gallery(picks, predictions, settings, out_dir: Path) -> list[str]:
     """Render prediction vs ground truth for the picked shapes; returns written paths (relative)."""
-    from patchalign3d import viz
+    from patchalign3d.eval import viz
 
     folder = out_dir / "gallery"
     images, captions, written = [], [], []

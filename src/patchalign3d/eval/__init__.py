@@ -1,0 +1,1 @@
+"""Evaluation: benchmark runs, part-IoU metrics and the pictures of results."""
