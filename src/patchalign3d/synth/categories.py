@@ -62,9 +62,16 @@ class CategorySpec:
     name: str
     build: Build
     parts: dict[str, tuple[str, ...]]
+    family: str
     groups: tuple[GroupSpec, ...] = ()
     shapenetpart: bool = False
 
+
+FAMILIES = (
+    "furniture", "vehicle", "people", "animal", "plant", "tool", "kitchenware", "household", "wearable",
+    "instrument", "electronics", "toy", "sports", "building", "weapon",
+)
+"""The families of everyday 3D assets; every category belongs to one (whole families can be held out)."""
 
 CATEGORIES: dict[str, CategorySpec] = {}
 """Registry of every category, filled by the ``@category`` decorators below and in the extras."""
@@ -72,16 +79,19 @@ CATEGORIES: dict[str, CategorySpec] = {}
 
 def category(
     name: str,
+    family: str,
     parts: dict[str, tuple[str, ...]],
     groups: tuple[GroupSpec, ...] = (),
     shapenetpart: bool = False,
 ) -> Callable[[Build], Build]:
-    """Register ``build`` as the recipe of category ``name``."""
+    """Register ``build`` as the recipe of category ``name``, one of the ``FAMILIES``."""
 
     def register(build: Build) -> Build:
         if name in CATEGORIES:
             raise ValueError(f"category {name!r} registered twice")
-        CATEGORIES[name] = CategorySpec(name, build, parts, groups, shapenetpart)
+        if family not in FAMILIES:
+            raise ValueError(f"category {name!r}: unknown family {family!r} (one of {', '.join(FAMILIES)})")
+        CATEGORIES[name] = CategorySpec(name, build, parts, family, groups, shapenetpart)
         return build
 
     return register
@@ -130,6 +140,7 @@ def _wheel(parts: PartBuilder, center, radius: float, width: float, hub_fraction
 # --------------------------------------------------------------------------------------- airplane
 @category(
     "airplane",
+    "vehicle",
     {
         "body": ("body", "fuselage", "airplane body", "main body"),
         "wing": ("wing", "wings", "main wing", "airplane wing"),
@@ -265,6 +276,7 @@ def airplane(rng: np.random.Generator, parts: PartBuilder) -> None:
 # -------------------------------------------------------------------------------------------- bag
 @category(
     "bag",
+    "wearable",
     {
         "body": ("body", "bag body", "main compartment", "pouch"),
         "handle": ("handle", "handles", "strap", "bag handle", "carrying handle"),
@@ -324,6 +336,7 @@ def bag(rng: np.random.Generator, parts: PartBuilder) -> None:
 # -------------------------------------------------------------------------------------------- cap
 @category(
     "cap",
+    "wearable",
     {
         "crown": ("crown", "top", "cap crown", "dome"),
         "brim": ("brim", "visor", "peak", "bill"),
@@ -391,6 +404,7 @@ def cap(rng: np.random.Generator, parts: PartBuilder) -> None:
 # -------------------------------------------------------------------------------------------- car
 @category(
     "car",
+    "vehicle",
     {
         "body": ("body", "car body", "chassis", "side panel"),
         "hood": ("hood", "bonnet", "engine hood", "front hood"),
@@ -484,6 +498,7 @@ def car(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ------------------------------------------------------------------------------------------ chair
 @category(
     "chair",
+    "furniture",
     {
         "back": BACK + ("chair back",),
         "seat": ("seat", "chair seat", "seat cushion", "sitting surface"),
@@ -599,6 +614,7 @@ def chair(rng: np.random.Generator, parts: PartBuilder) -> None:
 # --------------------------------------------------------------------------------------- earphone
 @category(
     "earphone",
+    "electronics",
     {
         "earcup": ("earcup", "ear cup", "earpiece", "ear pad", "earbud", "speaker"),
         "headband": ("headband", "head band", "band", "head strap"),
@@ -653,6 +669,7 @@ def earphone(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ----------------------------------------------------------------------------------------- guitar
 @category(
     "guitar",
+    "instrument",
     {
         "headstock": ("headstock", "head", "peghead", "head stock"),
         "neck": ("neck", "fretboard", "guitar neck", "fingerboard"),
@@ -708,6 +725,7 @@ def guitar(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ------------------------------------------------------------------------------------------ knife
 @category(
     "knife",
+    "tool",
     {
         "blade": ("blade", "knife blade", "edge", "cutting edge"),
         "handle": ("handle", "grip", "knife handle", "hilt"),
@@ -748,6 +766,7 @@ def knife(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ------------------------------------------------------------------------------------------- lamp
 @category(
     "lamp",
+    "household",
     {
         "base": ("base", "lamp base", "stand", "foot"),
         "lampshade": ("lampshade", "lamp shade", "shade", "light cover"),
@@ -872,6 +891,7 @@ def lamp(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ----------------------------------------------------------------------------------------- laptop
 @category(
     "laptop",
+    "electronics",
     {
         "base": ("base", "keyboard base", "bottom case", "lower body"),
         "keys": ("keyboard", "keys", "keypad"),
@@ -905,6 +925,7 @@ def laptop(rng: np.random.Generator, parts: PartBuilder) -> None:
 # -------------------------------------------------------------------------------------- motorbike
 @category(
     "motorbike",
+    "vehicle",
     {
         "gas tank": ("gas tank", "fuel tank", "tank", "petrol tank"),
         "seat": ("seat", "saddle", "motorbike seat"),
@@ -988,6 +1009,7 @@ def motorbike(rng: np.random.Generator, parts: PartBuilder) -> None:
 # -------------------------------------------------------------------------------------------- mug
 @category(
     "mug",
+    "kitchenware",
     {
         "cup": ("cup", "body", "mug body", "container"),
         "handle": ("handle", "mug handle", "grip"),
@@ -1031,6 +1053,7 @@ def mug(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ----------------------------------------------------------------------------------------- pistol
 @category(
     "pistol",
+    "weapon",
     {
         "barrel": ("barrel", "slide", "gun barrel"),
         "grip": ("handle", "grip", "handle or grip", "pistol grip"),
@@ -1080,6 +1103,7 @@ def pistol(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ----------------------------------------------------------------------------------------- rocket
 @category(
     "rocket",
+    "vehicle",
     {
         "body": ("body", "rocket body", "fuselage", "hull"),
         "fin": ("fin", "fins", "tail fin", "stabilizer"),
@@ -1128,6 +1152,7 @@ def rocket(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ------------------------------------------------------------------------------------- skateboard
 @category(
     "skateboard",
+    "sports",
     {
         "deck": ("deck", "board", "skateboard deck", "platform"),
         "wheel": WHEEL + ("skateboard wheel",),
@@ -1179,6 +1204,7 @@ def skateboard(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ------------------------------------------------------------------------------------------ table
 @category(
     "table",
+    "furniture",
     {
         "desktop": ("desktop", "table top", "tabletop", "top", "surface"),
         "leg": ("leg", "table leg", "legs", "support", "leg or support"),

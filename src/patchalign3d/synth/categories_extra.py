@@ -58,6 +58,7 @@ def _limb(parts: PartBuilder, key: str, joints: list[np.ndarray], radii: list[fl
 # -------------------------------------------------------------------------------------- humanoid
 @category(
     "humanoid",
+    "people",
     {
         "head": ("head", "human head", "face"),
         "neck": ("neck",),
@@ -140,6 +141,7 @@ def _align_x(direction: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------- quadruped
 @category(
     "quadruped",
+    "animal",
     {
         "body": ("body", "torso", "trunk", "animal body"),
         "leg": ("leg", "legs", "animal leg", "paw"),
@@ -206,6 +208,7 @@ def quadruped(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ---------------------------------------------------------------------------------------- bottle
 @category(
     "bottle",
+    "kitchenware",
     {
         "body": ("body", "bottle body", "container"),
         "neck": ("neck", "bottle neck"),
@@ -239,6 +242,7 @@ def bottle(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ------------------------------------------------------------------------------------------- bed
 @category(
     "bed",
+    "furniture",
     {
         "mattress": ("mattress", "bed mattress", "sleeping surface"),
         "headboard": ("headboard", "head board", "bed head"),
@@ -290,6 +294,7 @@ def bed(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ------------------------------------------------------------------------------------------ sofa
 @category(
     "sofa",
+    "furniture",
     {
         "seat": SEAT + ("sofa seat",),
         "back": BACK + ("back cushion",),
@@ -333,6 +338,7 @@ def sofa(rng: np.random.Generator, parts: PartBuilder) -> None:
 # --------------------------------------------------------------------------------------- cabinet
 @category(
     "cabinet",
+    "furniture",
     {
         "body": ("body", "frame", "carcass", "cabinet body", "case"),
         "door": ("door", "doors", "cabinet door"),
@@ -411,6 +417,7 @@ def cabinet(rng: np.random.Generator, parts: PartBuilder) -> None:
 # --------------------------------------------------------------------------------------- bicycle
 @category(
     "bicycle",
+    "vehicle",
     {
         "tire": TIRE,
         "rim": ("rim", "spokes", "hub", "wheel rim"),
@@ -476,6 +483,7 @@ def bicycle(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ---------------------------------------------------------------------------------------- teapot
 @category(
     "teapot",
+    "kitchenware",
     {
         "body": ("body", "pot", "teapot body", "container"),
         "spout": ("spout", "nozzle"),
@@ -507,6 +515,7 @@ def teapot(rng: np.random.Generator, parts: PartBuilder) -> None:
 # --------------------------------------------------------------------------------------- umbrella
 @category(
     "umbrella",
+    "wearable",
     {
         "canopy": ("canopy", "umbrella canopy", "cover", "fabric"),
         "shaft": ("shaft", "pole", "stick", "rod"),
@@ -543,6 +552,7 @@ def umbrella(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ---------------------------------------------------------------------------------------- bucket
 @category(
     "bucket",
+    "household",
     {
         "body": ("body", "container", "pail", "bucket body"),
         "handle": ("handle", "bail", "bucket handle"),
@@ -572,6 +582,7 @@ def bucket(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ------------------------------------------------------------------------------------------- fan
 @category(
     "fan",
+    "electronics",
     {
         "base": BASE,
         "pole": ("pole", "stem", "column", "post"),
@@ -622,6 +633,7 @@ def fan(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ----------------------------------------------------------------------------------------- hammer
 @category(
     "hammer",
+    "tool",
     {
         "head": ("head", "hammer head", "striking head"),
         "handle": ("handle", "shaft", "hammer handle"),
@@ -653,6 +665,7 @@ def hammer(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ------------------------------------------------------------------------------------------ sword
 @category(
     "sword",
+    "weapon",
     {
         "blade": ("blade", "sword blade", "edge"),
         "guard": ("guard", "crossguard", "hilt guard"),
@@ -684,6 +697,7 @@ def sword(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ------------------------------------------------------------------------------------ helicopter
 @category(
     "helicopter",
+    "vehicle",
     {
         "body": ("body", "fuselage", "cabin", "helicopter body"),
         "tail boom": ("tail boom", "tail", "boom"),
@@ -731,6 +745,7 @@ def helicopter(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ------------------------------------------------------------------------------------------- boat
 @category(
     "boat",
+    "vehicle",
     {
         "hull": ("hull", "body", "boat hull"),
         "deck": ("deck", "boat deck"),
@@ -774,6 +789,7 @@ def boat(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ---------------------------------------------------------------------------------------- monitor
 @category(
     "monitor",
+    "electronics",
     {
         "screen": ("screen", "display", "monitor screen", "panel"),
         "stand": ("stand", "neck", "support", "arm"),
@@ -799,6 +815,7 @@ def monitor(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ------------------------------------------------------------------------------------------ stool
 @category(
     "stool",
+    "furniture",
     {
         "seat": ("seat", "stool seat", "top"),
         "leg": LEG[:3] + ("stool leg",),
@@ -831,6 +848,7 @@ def stool(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ----------------------------------------------------------------------------------------- bench
 @category(
     "bench",
+    "furniture",
     {
         "seat": ("seat", "bench seat", "slats", "seat board"),
         "leg": LEG[:3] + ("bench leg",),
@@ -877,6 +895,7 @@ def bench(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ------------------------------------------------------------------------------------- bookshelf
 @category(
     "bookshelf",
+    "furniture",
     {
         "shelf": ("shelf", "shelves", "board"),
         "side panel": ("side panel", "side", "frame", "upright"),
@@ -913,6 +932,7 @@ def bookshelf(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ------------------------------------------------------------------------------------------- vase
 @category(
     "vase",
+    "household",
     {
         "body": ("body", "vase body", "container"),
         "neck": ("neck", "vase neck"),
@@ -945,6 +965,7 @@ def vase(rng: np.random.Generator, parts: PartBuilder) -> None:
 # ----------------------------------------------------------------------------------------- toilet
 @category(
     "toilet",
+    "household",
     {
         "bowl": ("bowl", "toilet bowl", "basin"),
         "seat": ("seat", "toilet seat", "ring"),
