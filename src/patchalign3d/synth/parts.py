@@ -349,29 +349,60 @@ class PartBuilder:
     """Collects the meshes of one shape, each tagged with a part key (``"leg"``, ``"seat"``...).
 
     Parts are numbered in the order their key is first added; every instance added under the same
-    key (four legs) belongs to the same part.
+    key (four legs) belongs to the same part. A mesh may also carry its own per-face parts
+    (:meth:`add_labelled`, the blended organic surfaces), with a second part on some faces.
     """
 
     def __init__(self) -> None:
         self.keys: list[str] = []
-        self._meshes: list[tuple[int, Mesh]] = []
+        self._meshes: list[tuple[np.ndarray | int, Mesh, np.ndarray | None]] = []
+
+    def _index(self, key: str) -> int:
+        if key not in self.keys:
+            self.keys.append(key)
+        return self.keys.index(key)
 
     def add(self, key: str, *meshes: Mesh) -> None:
         """Add one or more meshes to part ``key``."""
-        if key not in self.keys:
-            self.keys.append(key)
-        index = self.keys.index(key)
+        index = self._index(key)
         for mesh in meshes:
-            self._meshes.append((index, mesh))
+            self._meshes.append((index, mesh, None))
 
     def add_mirrored(self, key: str, mesh: Mesh, axis: int = 2) -> None:
         """Add ``mesh`` and its mirror image across ``coordinate[axis] = 0`` (left/right pairs)."""
         self.add(key, mesh, mirror(mesh, axis))
 
+    def add_labelled(
+        self, mesh: Mesh, keys: Sequence[str], face_key: np.ndarray, second_key: np.ndarray | None = None
+    ) -> None:
+        """Add one mesh whose faces belong to different parts.
+
+        face_key: (F,) int64 index into ``keys`` of each face's part. second_key: (F,) int64 index
+        of a second part the face also belongs to, or -1. Keys that own no face are not added
+        (nor kept as second parts), so every part has faces.
+        """
+        face_key = np.asarray(face_key, dtype=np.int64)
+        present = np.zeros(len(keys), dtype=bool)
+        present[face_key] = True
+        lookup = np.full(len(keys) + 1, -1, dtype=np.int64)  # last slot maps -1 to -1
+        for k, key in enumerate(keys):
+            if present[k]:
+                lookup[k] = self._index(key)
+        second = None
+        if second_key is not None:
+            second = lookup[np.asarray(second_key, dtype=np.int64)]
+        self._meshes.append((lookup[face_key], mesh, second))
+
     def build(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Concatenate everything: vertices (V, 3) float64, faces (F, 3) int64, face_part (F,) int64."""
-        vertices, faces = merge([mesh for _, mesh in self._meshes])
+        vertices, faces = merge([mesh for _, mesh, _ in self._meshes])
         face_part = np.concatenate(
-            [np.full(len(mesh[1]), index, dtype=np.int64) for index, mesh in self._meshes]
+            [np.broadcast_to(np.asarray(index, dtype=np.int64), (len(mesh[1]),)) for index, mesh, _ in self._meshes]
         )
         return vertices, faces, face_part
+
+    def second_part(self) -> np.ndarray:
+        """(F,) int64: the second part of every face of :meth:`build`'s mesh, -1 where none."""
+        return np.concatenate(
+            [np.full(len(mesh[1]), -1, dtype=np.int64) if second is None else second for _, mesh, second in self._meshes]
+        ) if self._meshes else np.zeros(0, dtype=np.int64)
