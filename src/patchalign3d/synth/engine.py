@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from patchalign3d.synth import categories_extra  # noqa: F401  (registers the extra categories)
+from patchalign3d.synth import categories_animals, categories_people, categories_plants  # noqa: F401
 from patchalign3d.synth.categories import CATEGORIES, CategorySpec
 from patchalign3d.synth.parts import PartBuilder, rotation
 from patchalign3d.errors import PatchAlignError
@@ -62,6 +63,8 @@ class SynthShape:
             name).
         mask_parts: (M,) the parts each label covers.
         extras: ``{"front": axis}``, the axis this shape faces.
+        face_second: (F,) int64 a second part of each face (where two organic parts blend), -1
+            where none; ``None`` when no face has one.
     """
 
     category: str
@@ -75,13 +78,18 @@ class SynthShape:
     mask_labels: list[str]
     mask_parts: list[list[int]]
     extras: dict = field(default_factory=dict)
+    face_second: np.ndarray | None = None
 
     def face_masks(self) -> np.ndarray:
-        """(M, F) bool: face f carries label m."""
+        """(M, F) bool: face f carries label m (of its part, or of its second part)."""
         part_mask = np.zeros((len(self.mask_labels), len(self.part_keys)), dtype=bool)
         for m, members in enumerate(self.mask_parts):
             part_mask[m, members] = True
-        return part_mask[:, self.face_part]
+        masks = part_mask[:, self.face_part]
+        if self.face_second is not None:
+            has = self.face_second >= 0
+            masks[:, has] |= part_mask[:, self.face_second[has]]
+        return masks
 
 
 def category_names() -> list[str]:
@@ -165,6 +173,7 @@ def generate_shape(category: str, rng: np.random.Generator, front: str = "+x") -
     builder = PartBuilder()
     spec.build(rng, builder)
     vertices, faces, face_part = builder.build()
+    face_second = builder.second_part()
     unknown = [k for k in builder.keys if k not in spec.parts]
     if unknown:  # a recipe bug, not a user mistake
         raise AssertionError(f"{category}: parts {unknown} are missing from the vocabulary")
@@ -202,6 +211,7 @@ def generate_shape(category: str, rng: np.random.Generator, front: str = "+x") -
         mask_labels=list(labels),
         mask_parts=[sorted(v) for v in labels.values()],
         extras={"front": front},
+        face_second=face_second if (face_second >= 0).any() else None,
     )
 
 

@@ -63,15 +63,18 @@ class _Primitive:
     def distance(self, p: np.ndarray) -> np.ndarray:
         """Signed distance (approximate for tapered capsules and ellipsoids) at points p (..., 3)."""
         if self.kind == "capsule":
-            ab = self.b - self.a
-            t = np.clip(((p - self.a) @ ab) / max(float(ab @ ab), 1e-12), 0.0, 1.0)
-            closest = self.a + t[..., None] * ab
-            return np.linalg.norm(p - closest, axis=-1) - (self.ra + (self.rb - self.ra) * t)
-        q = p - self.a
+            ab = (self.b - self.a).astype(p.dtype)
+            q = p - self.a.astype(p.dtype)
+            t = np.clip((q @ ab) / max(float(ab @ ab), 1e-12), 0.0, 1.0)
+            q -= t[..., None] * ab
+            return np.sqrt(np.einsum("...i,...i->...", q, q)) - (self.ra + (self.rb - self.ra) * t)
+        q = p - self.a.astype(p.dtype)
         if self.matrix is not None:
-            q = q @ self.matrix  # world -> local (rows times R = R^T applied)
-        k0 = np.linalg.norm(q / self.b, axis=-1)
-        k1 = np.linalg.norm(q / (self.b * self.b), axis=-1)
+            q = q @ self.matrix.astype(p.dtype)  # world -> local (rows times R = R^T applied)
+        q0 = q / self.b.astype(p.dtype)
+        q1 = q0 / self.b.astype(p.dtype)
+        k0 = np.sqrt(np.einsum("...i,...i->...", q0, q0))
+        k1 = np.sqrt(np.einsum("...i,...i->...", q1, q1))
         return k0 * (k0 - 1.0) / np.maximum(k1, 1e-12)
 
 
@@ -133,7 +136,7 @@ class Organic:
         """Part keys in the order first added."""
         return list(dict.fromkeys(p.key for p in self._prims))
 
-    def mesh(self, band: float = 1.0) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray, np.ndarray]:
+    def mesh(self, band: float = 0.5) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray, np.ndarray]:
         """Mesh the blended field.
 
         Returns vertices (V, 3) float64, faces (F, 3) int64 (outward), the part keys, face_part
@@ -160,14 +163,14 @@ class Organic:
         pad = 2.5 * cell + max(p.blend * p.radius() for p in self._prims) * 0.3
         origin = np.min(lows, 0) - pad
         shape = np.ceil((np.max(highs, 0) + pad - origin) / cell).astype(int) + 1
-        field = np.full(tuple(shape), np.inf)
+        field = np.full(tuple(shape), np.inf, dtype=np.float32)
         axes = [origin[i] + cell * np.arange(shape[i]) for i in range(3)]
         for p in self._prims:
             k = p.blend * p.radius()
             lo, hi = p.bounds()
             i0 = np.maximum(np.floor((lo - k - origin) / cell).astype(int) - 1, 0)
             i1 = np.minimum(np.ceil((hi + k - origin) / cell).astype(int) + 2, shape)
-            sub = np.stack(np.meshgrid(*(axes[i][i0[i]:i1[i]] for i in range(3)), indexing="ij"), -1)
+            sub = np.stack(np.meshgrid(*(axes[i][i0[i]:i1[i]] for i in range(3)), indexing="ij"), -1).astype(np.float32)
             window = (slice(i0[0], i1[0]), slice(i0[1], i1[1]), slice(i0[2], i1[2]))
             d = p.distance(sub)
             current = field[window]
@@ -180,9 +183,11 @@ class Organic:
         centroid = vertices[faces].mean(1)
         prim_part = np.array([keys.index(p.key) for p in self._prims])
         per_part = np.full((len(keys), len(faces)), np.inf)
-        for p, part in zip(self._prims, prim_part):
-            d = p.distance(centroid)
-            per_part[part] = np.minimum(per_part[part], d)
+        for p, part in zip(self._prims, prim_part):  # only near each primitive: the rest cannot win
+            lo, hi = p.bounds()
+            margin = 2 * cell + 0.3 * p.blend * p.radius()  # the blend bulges by at most k / 4
+            near = np.flatnonzero(((centroid >= lo - margin) & (centroid <= hi + margin)).all(1))
+            per_part[part, near] = np.minimum(per_part[part, near], p.distance(centroid[near]))
         best_part = per_part.argmin(0)
         best = per_part[best_part, np.arange(len(faces))]
         per_part[best_part, np.arange(len(faces))] = np.inf
@@ -190,7 +195,7 @@ class Organic:
         second = np.where(per_part[runner, np.arange(len(faces))] - best < band * cell, runner, -1)
         return vertices, faces, keys, best_part.astype(np.int64), second.astype(np.int64)
 
-    def build_into(self, parts: PartBuilder, band: float = 1.0) -> None:
+    def build_into(self, parts: PartBuilder, band: float = 0.5) -> None:
         """Mesh the shape (see :meth:`mesh`) and add it to ``parts`` with its per-face labels."""
         vertices, faces, keys, face_part, second = self.mesh(band)
         parts.add_labelled((vertices, faces), keys, face_part, second)

@@ -1,0 +1,214 @@
+"""Animal recipes with organic bodies: mammals, birds, fish, insects, sea creatures, reptiles.
+
+Bodies are blended skeletons (:class:`~.organic.Organic`, smooth junctions, exact per-face parts);
+eyes, wings, fins, antennae, horns and thin legs are lofted meshes beside them. Same conventions
+as :mod:`.categories`: y up, head towards +x, left/right along z; all in family ``"animal"``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from patchalign3d.synth.categories import GroupSpec, category, chance, pick, uniform
+from patchalign3d.synth.living import blade, curve, eyes, on_ellipsoid, syn
+from patchalign3d.synth.organic import Organic
+from patchalign3d.synth.parts import X, Y, Z, PartBuilder, cone, ellipsoid, rotation, tube
+
+# ------------------------------------------------------------------------------------ mammals
+
+
+def _mammal_parts(animal: str, foot: tuple[str, ...], extra: dict[str, tuple[str, ...]] | None = None) -> dict:
+    """The vocabulary of a four-legged mammal (front and hind legs apart, a ``leg`` group over both)."""
+    parts = {
+        "body": syn("body", "torso", "animal body", of=animal),
+        "front leg": syn("front leg", "foreleg", "front legs", of=animal),
+        "hind leg": syn("hind leg", "back leg", "rear leg", "hind legs", of=animal),
+        "foot": foot,
+        "head": syn("head", of=animal),
+        "neck": syn("neck", of=animal),
+        "ear": syn("ear", "ears", of=animal),
+        "snout": syn("snout", "muzzle", "nose", of=animal),
+        "tail": syn("tail", of=animal),
+        "eye": syn("eye", "eyes", of=animal),
+    }
+    parts.update(extra or {})
+    return parts
+
+
+def _mammal_groups(animal: str) -> tuple[GroupSpec, ...]:
+    return (
+        GroupSpec(syn("leg", "legs", of=animal), ("front leg", "hind leg", "foot"), 0.5),
+        GroupSpec(syn("head", of=animal), ("head", "ear", "snout", "eye", "horn", "antler", "trunk", "tusk", "mane"), 0.35),
+    )
+
+
+MAMMALS = {
+    # length, body radius / length, leg / length, neck / length, neck angle (deg), head / body radius,
+    # snout / head, ear style, ear / head, tail / length, tail radius / body radius
+    "dog": dict(L=0.8, br=0.16, leg=0.45, neck=0.18, ang=(30, 55), hr=0.62, sn=0.9, ear=("up", "flop"), es=0.7, tail=0.35, tr=0.14),
+    "cat": dict(L=0.5, br=0.15, leg=0.4, neck=0.1, ang=(25, 45), hr=0.7, sn=0.35, ear=("up",), es=0.6, tail=0.7, tr=0.1),
+    "horse": dict(L=2.0, br=0.15, leg=0.62, neck=0.32, ang=(45, 65), hr=0.55, sn=1.6, ear=("up",), es=0.55, tail=0.4, tr=0.2),
+    "cow": dict(L=2.0, br=0.2, leg=0.4, neck=0.15, ang=(10, 30), hr=0.55, sn=1.0, ear=("side",), es=0.6, tail=0.45, tr=0.07),
+    "elephant": dict(L=3.5, br=0.25, leg=0.45, neck=0.06, ang=(5, 20), hr=0.75, sn=0.0, ear=("big",), es=1.2, tail=0.3, tr=0.06),
+    "giraffe": dict(L=2.2, br=0.16, leg=0.85, neck=0.75, ang=(60, 75), hr=0.45, sn=1.3, ear=("side",), es=0.5, tail=0.4, tr=0.06),
+    "rabbit": dict(L=0.4, br=0.24, leg=0.2, neck=0.04, ang=(30, 50), hr=0.62, sn=0.35, ear=("long",), es=1.9, tail=0.06, tr=0.35),
+    "bear": dict(L=2.0, br=0.22, leg=0.36, neck=0.1, ang=(0, 25), hr=0.55, sn=0.7, ear=("round",), es=0.35, tail=0.05, tr=0.2),
+    "mouse": dict(L=0.12, br=0.2, leg=0.16, neck=0.03, ang=(0, 20), hr=0.75, sn=0.6, ear=("round",), es=0.6, tail=1.0, tr=0.08),
+    "deer": dict(L=1.6, br=0.14, leg=0.62, neck=0.3, ang=(45, 70), hr=0.5, sn=1.1, ear=("up",), es=0.8, tail=0.08, tr=0.2),
+    "pig": dict(L=1.2, br=0.24, leg=0.28, neck=0.03, ang=(0, 15), hr=0.6, sn=0.6, ear=("flop", "up"), es=0.55, tail=0.12, tr=0.06),
+    "sheep": dict(L=1.2, br=0.24, leg=0.38, neck=0.12, ang=(20, 40), hr=0.5, sn=0.8, ear=("side",), es=0.55, tail=0.1, tr=0.15),
+    "lion": dict(L=1.9, br=0.17, leg=0.45, neck=0.12, ang=(20, 40), hr=0.6, sn=0.6, ear=("round",), es=0.35, tail=0.45, tr=0.08),
+    "camel": dict(L=2.4, br=0.15, leg=0.7, neck=0.38, ang=(20, 50), hr=0.45, sn=1.3, ear=("round",), es=0.35, tail=0.25, tr=0.07),
+}
+
+
+def _mammal(kind: str, rng: np.random.Generator, parts: PartBuilder) -> None:
+    """A four-legged mammal facing +x, standing, walking, grazing or lying down."""
+    c = MAMMALS[kind]
+    o = Organic(blend=0.7)
+    L = c["L"]
+    br = c["br"] * L * uniform(rng, 0.85, 1.15)
+    leg_l = c["leg"] * L * uniform(rng, 0.88, 1.12)
+    pose = pick(rng, ["stand", "walk", "graze", "lie"], [0.4, 0.3, 0.15, 0.15])
+    if kind in ("giraffe", "elephant") and pose == "lie":
+        pose = "stand"
+    body_y = (leg_l + br * 0.6) if pose != "lie" else br * 0.95
+    fat = uniform(rng, 0.9, 1.1)
+    o.ellipsoid("body", (0.2 * L, body_y + 0.05 * br, 0), (0.3 * L, br * 1.02, br * 0.9 * fat))
+    o.ellipsoid("body", (-0.18 * L, body_y, 0), (0.3 * L, br * 0.95, br * 0.88 * fat))
+    leg_r = br * (0.2 if kind in ("horse", "deer", "giraffe", "camel") else 0.27 if kind != "elephant" else 0.38)
+    for key, x in (("front leg", 0.3 * L), ("hind leg", -0.3 * L)):
+        for side in (1.0, -1.0):
+            hip = np.array([x, body_y - 0.35 * br, side * 0.5 * br])
+            if pose == "lie":
+                knee = np.array([x + 0.18 * L * (1 if key == "front leg" else 0.3), leg_r, side * 0.7 * br])
+                ankle = knee + np.array([-0.12 * L, 0, 0])
+            else:
+                swing = np.radians(uniform(rng, -22, 22) if pose == "walk" else uniform(rng, -5, 5))
+                drop = leg_l + 0.35 * br - leg_r * 0.8
+                knee = hip + np.array([np.sin(swing) * drop * 0.5 + (0.04 if key == "front leg" else -0.06) * drop, -drop * 0.5, 0])
+                ankle = knee + np.array([np.sin(swing) * drop * 0.5, -drop * 0.5, 0])
+            o.chain(key, [hip, knee, ankle], [leg_r * 1.5, leg_r * 1.05, leg_r * 0.85])
+            o.ellipsoid("foot", ankle + np.array([leg_r * 0.3, 0, 0]), (leg_r * 1.25, leg_r * 0.7, leg_r * 1.0), blend=0.3)
+    ang = np.radians(uniform(rng, *c["ang"]) - (60 if pose == "graze" else 0))
+    neck_l = max(c["neck"] * L * uniform(rng, 0.85, 1.15), br * 0.3)
+    n0 = np.array([0.4 * L, body_y + 0.25 * br, 0])
+    d = np.array([np.cos(ang), np.sin(ang), 0.0])
+    n1 = n0 + neck_l * d
+    o.capsule("neck", n0, n1, br * 0.55, br * 0.4)
+    hr = c["hr"] * br * uniform(rng, 0.9, 1.1)
+    pitch = np.radians(uniform(rng, -30, 5) if c["sn"] > 0.8 else uniform(rng, -10, 10)) - (0.6 if pose == "graze" else 0)
+    m = rotation(Z, pitch)
+    fwd = m @ X
+    hc = n1 + d * hr * 0.5 + fwd * hr * 0.3
+    head_radii = (hr * 1.15, hr * 0.95, hr * 0.85)
+    o.ellipsoid("head", hc, head_radii, m)
+    if c["sn"] > 0:
+        s0 = hc + fwd * hr * 0.7 - (m @ Y) * hr * 0.15
+        o.capsule("snout", s0, s0 + fwd * hr * c["sn"], hr * 0.5, hr * 0.42, blend=0.5)
+    else:  # elephant: a trunk hangs from the face
+        t0 = hc + fwd * hr * 0.8 - (m @ Y) * hr * 0.2
+        drop = body_y * uniform(rng, 0.5, 0.95)
+        curl = uniform(rng, -0.2, 0.5)
+        path = curve([t0, t0 + np.array([hr * 0.9, -drop * 0.3, 0]), t0 + np.array([hr * (0.6 + curl), -drop, 0])], 7)
+        o.chain("trunk", path, np.linspace(hr * 0.38, hr * 0.16, 7), blend=0.5)
+        for side in (1.0, -1.0):
+            base = t0 + np.array([-hr * 0.1, -hr * 0.4, side * hr * 0.4])
+            tusk = curve([base, base + np.array([hr * 0.9, -hr * 0.9, side * hr * 0.2]), base + np.array([hr * 1.8, -hr * 0.4, side * hr * 0.3])], 8)
+            if chance(rng, 0.8):
+                parts.add("tusk", tube(tusk, np.linspace(hr * 0.12, hr * 0.03, 8), 8))
+    eyes(parts, hc, head_radii, (0.55, 0.35, 0.75), hr * 0.13, m)
+    style = pick(rng, list(c["ear"]))
+    es = c["es"] * hr
+    for side in (1.0, -1.0):
+        root = on_ellipsoid(hc, head_radii, (-0.25, 0.75, side * 0.6), m)
+        if style == "up":
+            o.ellipsoid("ear", root + np.array([0, es * 0.45, side * es * 0.1]), (es * 0.22, es * 0.55, es * 0.08), rotation(X, -side * 0.3), blend=0.4)
+        elif style == "long":
+            lean = uniform(rng, -0.3, 0.6)
+            o.ellipsoid("ear", root + np.array([-es * 0.2 * lean, es * 0.5, side * es * 0.1]), (es * 0.16, es * 0.55, es * 0.06), rotation(Z, lean) @ rotation(X, -side * 0.2), blend=0.4)
+        elif style == "flop":
+            o.ellipsoid("ear", root + np.array([0, -es * 0.25, side * es * 0.2]), (es * 0.25, es * 0.5, es * 0.08), rotation(X, side * 0.25), blend=0.4)
+        elif style == "round":
+            o.ellipsoid("ear", root + np.array([0, es * 0.2, 0]), (es * 0.2, es * 0.45, es * 0.4), rotation(X, -side * 0.4), blend=0.4)
+        elif style == "big":  # elephant
+            o.ellipsoid("ear", hc + np.array([-hr * 0.5, 0.1 * hr, side * hr * 0.95]), (es * 0.55, es * 0.7, es * 0.07), rotation(X, side * 0.2), blend=0.4)
+        else:  # side, sticking out sideways
+            o.ellipsoid("ear", root + np.array([0, 0, side * es * 0.4]), (es * 0.2, es * 0.1, es * 0.5), rotation(X, side * 0.3), blend=0.4)
+    tl = c["tail"] * L * uniform(rng, 0.8, 1.2)
+    t0 = np.array([-0.47 * L, body_y + 0.3 * br, 0])
+    lift = uniform(rng, -0.9, 0.7) if kind not in ("rabbit", "bear") else 0.0
+    path = curve([t0, t0 + np.array([-tl * 0.5, tl * 0.4 * lift, 0]), t0 + np.array([-tl * 0.7, tl * (lift - 0.4), uniform(rng, -0.2, 0.2) * tl])], 6)
+    o.chain("tail", path, np.linspace(c["tr"] * br, c["tr"] * br * (0.5 if kind != "lion" else 1.4), 6), blend=0.5)
+    _mammal_extras(kind, rng, o, parts, hc, head_radii, m, hr, n0, n1, br, body_y, L)
+    o.build_into(parts)
+
+
+def _mammal_extras(kind, rng, o, parts, hc, head_radii, m, hr, n0, n1, br, body_y, L) -> None:
+    """Horns, antlers, ossicones, manes, humps, udders, wool."""
+    if kind in ("cow", "sheep") and chance(rng, 0.7):
+        for side in (1.0, -1.0):
+            base = on_ellipsoid(hc, head_radii, (-0.1, 0.8, side * 0.55), m)
+            if kind == "sheep":
+                path = base + hr * 0.55 * np.stack([np.cos(t := np.linspace(0, 1.7 * np.pi, 12)) - 1, np.sin(t), side * t * 0.12], -1) @ rotation(Z, 1.2).T
+            else:
+                path = curve([base, base + hr * np.array([0, 0.2, side * 0.6]), base + hr * np.array([0.2, 0.7, side * 0.8])], 8)
+            parts.add("horn", tube(path, np.linspace(hr * 0.15, hr * 0.04, len(path)), 8))
+    if kind == "deer" and chance(rng, 0.75):
+        for side in (1.0, -1.0):
+            base = on_ellipsoid(hc, head_radii, (-0.2, 0.85, side * 0.4), m)
+            beam = curve([base, base + hr * np.array([-0.6, 1.2, side * 0.6]), base + hr * np.array([0.3, 2.6, side * 1.1])], 10)
+            parts.add("antler", tube(beam, np.linspace(hr * 0.1, hr * 0.04, 10), 8))
+            for j in range(int(rng.integers(2, 5))):
+                p = beam[3 + 2 * j if 3 + 2 * j < 10 else 9]
+                tip = p + hr * np.array([uniform(rng, 0.2, 0.7), uniform(rng, 0.4, 0.9), side * 0.1])
+                parts.add("antler", tube(np.stack([p, (p + tip) / 2, tip]), [hr * 0.06, hr * 0.045, hr * 0.03], 6))
+    if kind == "giraffe":
+        for side in (1.0, -1.0):
+            base = on_ellipsoid(hc, head_radii, (-0.2, 0.9, side * 0.35), m)
+            o.capsule("horn", base, base + hr * np.array([-0.1, 0.7, side * 0.1]), hr * 0.1, hr * 0.14, blend=0.3)
+    if kind in ("horse", "giraffe") or (kind == "lion" and chance(rng, 0.7)):
+        if kind == "lion":
+            o.ellipsoid("mane", hc - X * hr * 0.5, (hr * 0.8, hr * 1.5, hr * 1.45), m, blend=0.4)
+        else:
+            top = (n0 + n1) / 2 + np.array([-0.15, 0.35, 0]) * br
+            d = (n1 - n0) / np.linalg.norm(n1 - n0)
+            mm = np.stack([d, np.cross(Z, d), Z], 1)
+            o.ellipsoid("mane", top, (np.linalg.norm(n1 - n0) * 0.55, br * 0.32, br * 0.12), mm, blend=0.4)
+    if kind == "camel":
+        for x in ([0.0] if chance(rng, 0.5) else [0.12, -0.12]):
+            o.ellipsoid("hump", (x * L, body_y + br * 0.9, 0), (0.12 * L, br * 0.7, br * 0.55), blend=0.6)
+    if kind == "cow" and chance(rng, 0.6):
+        o.ellipsoid("udder", (-0.2 * L, body_y - br * 0.95, 0), (br * 0.35, br * 0.3, br * 0.3), blend=0.5)
+
+
+def _register_mammal(kind: str, foot: tuple[str, ...], extra: dict | None = None) -> None:
+    def build(rng: np.random.Generator, parts: PartBuilder) -> None:
+        _mammal(kind, rng, parts)
+
+    build.__doc__ = f"A {kind} facing +x, standing, walking, grazing or lying down, with random proportions."
+    vocabulary = _mammal_parts(kind, foot, extra)
+    groups = tuple(
+        GroupSpec(g.synonyms, tuple(k for k in g.members if k in vocabulary), g.probability) for g in _mammal_groups(kind)
+    )
+    category(kind, "animal", vocabulary, groups)(build)
+
+
+PAW = ("paw", "paws", "foot", "feet")
+HOOF = ("hoof", "hooves", "foot", "feet")
+_register_mammal("dog", PAW + ("dog paw",))
+_register_mammal("cat", PAW + ("cat paw",))
+_register_mammal("horse", HOOF + ("horse hoof",), {"mane": syn("mane", "horse mane", "hair")})
+_register_mammal("cow", HOOF, {"horn": syn("horn", "horns", of="cow"), "udder": syn("udder",)})
+_register_mammal("elephant", ("foot", "feet", "elephant foot", "toenails"), {
+    "trunk": syn("trunk", "proboscis", of="elephant"), "tusk": syn("tusk", "tusks", "ivory", of="elephant"),
+})
+_register_mammal("giraffe", HOOF, {"horn": ("ossicone", "ossicones", "horn", "horns"), "mane": syn("mane", of="giraffe")})
+_register_mammal("rabbit", PAW + ("bunny paw",))
+_register_mammal("bear", PAW + ("claws", "bear paw"))
+_register_mammal("mouse", PAW + ("mouse paw",))
+_register_mammal("deer", HOOF, {"antler": syn("antler", "antlers", "rack", "horns", of="deer")})
+_register_mammal("pig", ("trotter", "trotters", "hoof", "hooves"))
+_register_mammal("sheep", HOOF, {"horn": syn("horn", "horns", "curled horn", of="ram")})
+_register_mammal("lion", PAW + ("lion paw",), {"mane": syn("mane", "lion mane", "fur")})
+_register_mammal("camel", HOOF, {"hump": syn("hump", "humps", of="camel")})
