@@ -212,3 +212,149 @@ _register_mammal("pig", ("trotter", "trotters", "hoof", "hooves"))
 _register_mammal("sheep", HOOF, {"horn": syn("horn", "horns", "curled horn", of="ram")})
 _register_mammal("lion", PAW + ("lion paw",), {"mane": syn("mane", "lion mane", "fur")})
 _register_mammal("camel", HOOF, {"hump": syn("hump", "humps", of="camel")})
+
+
+# -------------------------------------------------------------------------------------- birds
+BIRDS = {
+    # tilt of the body (deg), body length, leg height (both / body length), beak length / head
+    # radius, wings ("fold" or "spread" share), extras
+    "duck": dict(tilt=(-5, 10), legs=0.25, neck=0.45, head=0.32, beak=1.4, flat=True, spread=0.15, tail=0.3),
+    "eagle": dict(tilt=(10, 45), legs=0.35, neck=0.25, head=0.3, beak=0.9, hook=True, spread=0.6, tail=0.6),
+    "penguin": dict(tilt=(70, 85), legs=0.08, neck=0.15, head=0.35, beak=0.9, spread=0.0, tail=0.15),
+    "owl": dict(tilt=(60, 80), legs=0.12, neck=0.05, head=0.5, beak=0.4, hook=True, spread=0.15, tail=0.35),
+    "chicken": dict(tilt=(10, 30), legs=0.45, neck=0.45, head=0.3, beak=0.7, spread=0.05, tail=0.5),
+    "flamingo": dict(tilt=(0, 15), legs=1.6, neck=1.3, head=0.25, beak=1.5, bent=True, spread=0.1, tail=0.3),
+    "parrot": dict(tilt=(55, 75), legs=0.15, neck=0.15, head=0.38, beak=0.8, hook=True, spread=0.1, tail=1.0),
+}
+
+
+def _bird_parts(bird: str, beak: tuple[str, ...], extra: dict | None = None) -> dict:
+    parts = {
+        "body": syn("body", "torso", "bird body", of=bird),
+        "head": syn("head", "bird head", of=bird),
+        "neck": syn("neck", of=bird),
+        "beak": beak,
+        "wing": syn("wing", "wings", "bird wing", of=bird),
+        "tail": syn("tail", "tail feathers", of=bird),
+        "leg": syn("leg", "legs", "bird leg", of=bird),
+        "foot": syn("foot", "feet", "claws", "toes", of=bird),
+        "eye": syn("eye", "eyes", of=bird),
+    }
+    parts.update(extra or {})
+    return parts
+
+
+def _bird(kind: str, rng: np.random.Generator, parts: PartBuilder) -> None:
+    """A bird facing +x: perched, standing or with spread wings; random proportions."""
+    c = BIRDS[kind]
+    o = Organic(blend=0.6)
+    bl = 0.5 * uniform(rng, 0.85, 1.15)
+    bh, bw = bl * uniform(rng, 0.42, 0.55), bl * uniform(rng, 0.42, 0.52)
+    tilt = np.radians(uniform(rng, *c["tilt"]))
+    m = rotation(Z, tilt)
+    ax, up = m @ X, m @ Y
+    leg_h = c["legs"] * bl * 2 * uniform(rng, 0.85, 1.15)
+    reach = abs(bl * np.sin(tilt)) + bh * np.cos(tilt)
+    center = np.array([0, leg_h + reach * 0.8, 0])
+    o.ellipsoid("body", center, (bl, bh, bw), m)
+    hr = c["head"] * bl * 2 * uniform(rng, 0.85, 1.1) * 0.5
+    base = center + ax * bl * 0.7 + up * bh * 0.3
+    neck_l = c["neck"] * bl * uniform(rng, 0.8, 1.2)
+    if c.get("bent"):  # flamingo: an S-shaped neck
+        path = curve([base, base + np.array([0.3, 0.4, 0]) * neck_l * 2, base + np.array([-0.3, 0.8, 0]) * neck_l * 2, base + np.array([0.2, 1.1, 0]) * neck_l * 2], 8)
+        o.chain("neck", path, np.linspace(hr * 0.5, hr * 0.35, 8))
+        hc = path[-1] + np.array([hr * 0.5, 0, 0])
+    else:
+        hc = base + np.array([np.sin(tilt) * 0.3, 0.9, 0]) / np.hypot(np.sin(tilt) * 0.3, 0.9) * (neck_l + hr * 0.5)
+        o.capsule("neck", base, hc, min(hr * 0.7, bh * 0.55), hr * 0.6)
+    head_radii = (hr * 1.1, hr, hr * 0.95)
+    o.ellipsoid("head", hc, head_radii)
+    bk = c["beak"] * hr
+    b0 = hc + X * hr * 0.8 - Y * hr * 0.1
+    if c.get("flat"):
+        o.ellipsoid("beak", b0 + X * bk * 0.45, (bk * 0.55, hr * 0.13, hr * 0.38), blend=0.25)
+    elif c.get("hook"):
+        path = curve([b0, b0 + X * bk * 0.8 + Y * hr * 0.05, b0 + X * bk - Y * bk * 0.6], 5)
+        o.chain("beak", path, [hr * 0.32, hr * 0.22, hr * 0.12, hr * 0.06, hr * 0.02], blend=0.25)
+    elif c.get("bent"):
+        path = curve([b0, b0 + X * bk * 0.5, b0 + X * bk * 0.8 - Y * bk * 0.7], 5)
+        o.chain("beak", path, np.linspace(hr * 0.3, hr * 0.05, 5), blend=0.25)
+    else:
+        o.capsule("beak", b0, b0 + X * bk - Y * hr * 0.15, hr * 0.3, hr * 0.03, blend=0.25)
+    eyes(parts, hc, head_radii, (0.5, 0.3, 0.8) if kind != "owl" else (0.9, 0.25, 0.45), hr * (0.14 if kind != "owl" else 0.28))
+    spread = chance(rng, c["spread"])
+    key_wing = "flipper" if kind == "penguin" else "wing"
+    for side in (1.0, -1.0):
+        if spread:
+            span = bl * uniform(rng, 1.6, 2.6)
+            shoulder = center + up * bh * 0.35 + ax * bl * 0.15 + Z * side * bw * 0.5
+            lift = uniform(rng, -0.1, 0.5)
+            path = curve([shoulder, shoulder + np.array([0.05, lift * 0.3, side * 0.5]) * span, shoulder + np.array([-0.25, lift, side]) * span], 10)
+            parts.add("wing", blade(path, bl * uniform(rng, 0.45, 0.7), bl * 0.03, X, profile=0.4))
+        else:
+            wc = center + up * bh * 0.1 + Z * side * bw * 0.82 - ax * bl * 0.15
+            o.ellipsoid(key_wing, wc, (bl * 0.8, bh * 0.6, bw * 0.2), m @ rotation(Y, side * 0.08), blend=0.35)
+    tl = c["tail"] * bl * uniform(rng, 0.8, 1.2)
+    tail_dir = -ax * np.cos(0.3) - up * np.sin(0.3) * (1 if kind != "chicken" else -2.5)
+    tail_dir /= np.linalg.norm(tail_dir)
+    t0 = center - ax * bl * 0.8
+    td = np.stack([tail_dir, np.cross(Z, tail_dir), Z], 1)
+    o.ellipsoid("tail", t0 + tail_dir * tl * 0.55, (tl * 0.6, bh * 0.08, bw * 0.45), td, blend=0.4)
+    _bird_extras(kind, rng, o, parts, hc, head_radii, hr)
+    for side in (1.0, -1.0):
+        hip = center - up * bh * 0.5 + Z * side * bw * 0.35
+        foot = np.array([hip[0] + uniform(rng, -0.05, 0.05), bl * 0.03, hip[2]])
+        knee = (hip + foot) / 2 + X * (-0.12 * leg_h if kind == "flamingo" else 0.0)
+        parts.add("leg", tube(np.stack([hip, knee, foot]), bl * (0.045 if kind != "flamingo" else 0.03), 8))
+        toe = bl * uniform(rng, 0.18, 0.28)
+        if c.get("flat") or kind == "penguin":
+            web = np.stack([foot, foot + X * toe])
+            parts.add("foot", blade(web, toe * 0.45, bl * 0.02, Z, profile=0.3))
+        else:
+            for angle in (-0.5, 0.0, 0.5, np.pi):
+                d = rotation(Y, angle) @ X
+                parts.add("foot", tube(np.stack([foot, foot + d * toe * (0.6 if angle == np.pi else 1.0)]), bl * 0.022, 6))
+    o.build_into(parts)
+
+
+def _bird_extras(kind, rng, o, parts, hc, head_radii, hr) -> None:
+    """Combs and wattles, ear tufts, crests."""
+    if kind == "chicken":
+        for j in range(int(rng.integers(3, 6))):
+            p = on_ellipsoid(hc, head_radii, (0.4 - 0.25 * j, 1.0, 0))
+            o.ellipsoid("comb", p + Y * hr * 0.2, (hr * 0.15, hr * 0.3, hr * 0.07), blend=0.3)
+        o.ellipsoid("wattle", hc + X * hr * 0.75 - Y * hr * 0.8, (hr * 0.2, hr * 0.35, hr * 0.1), blend=0.3)
+    if kind == "owl" and chance(rng, 0.7):
+        for side in (1.0, -1.0):
+            p = on_ellipsoid(hc, head_radii, (0.2, 0.9, side * 0.5))
+            parts.add("ear tuft", cone(p - Y * hr * 0.1, p + np.array([-0.1, 0.6, side * 0.2]) * hr, hr * 0.2, 8))
+    if kind == "parrot" and chance(rng, 0.4):
+        p = on_ellipsoid(hc, head_radii, (-0.2, 1.0, 0))
+        for j in range(3):
+            parts.add("crest", blade(curve([p, p + np.array([-0.3 - 0.2 * j, 0.8, 0]) * hr, p + np.array([-0.9 - 0.3 * j, 1.1 - 0.2 * j, 0]) * hr], 6), hr * 0.15, hr * 0.03, Z))
+
+
+def _register_bird(kind: str, beak: tuple[str, ...], extra: dict | None = None) -> None:
+    def build(rng: np.random.Generator, parts: PartBuilder) -> None:
+        _bird(kind, rng, parts)
+
+    build.__doc__ = f"A {kind} facing +x with folded or spread wings and random proportions."
+    vocabulary = _bird_parts(kind, beak, extra)
+    if kind == "penguin":
+        vocabulary["flipper"] = syn("flipper", "flippers", "wing", "penguin flipper")
+        del vocabulary["wing"]
+    head_members = tuple(k for k in ("head", "beak", "eye", "comb", "wattle", "ear tuft", "crest") if k in vocabulary)
+    groups = (
+        GroupSpec(syn("leg", "legs", of=kind), ("leg", "foot"), 0.4),
+        GroupSpec(syn("head", of=kind), head_members, 0.3),
+    )
+    category(kind, "animal", vocabulary, groups)(build)
+
+
+_register_bird("duck", ("bill", "beak", "duck bill", "duck beak"), {})
+_register_bird("eagle", ("beak", "hooked beak", "bill", "eagle beak"), {})
+_register_bird("penguin", ("beak", "bill", "penguin beak"), {})
+_register_bird("owl", ("beak", "bill", "owl beak"), {"ear tuft": ("ear tuft", "ear tufts", "feather tufts", "horns")})
+_register_bird("chicken", ("beak", "bill", "chicken beak"), {"comb": ("comb", "cockscomb", "crest"), "wattle": ("wattle", "wattles")})
+_register_bird("flamingo", ("beak", "bill", "bent beak", "flamingo beak"), {})
+_register_bird("parrot", ("beak", "curved beak", "bill", "parrot beak"), {"crest": ("crest", "head feathers", "parrot crest")})
