@@ -358,3 +358,232 @@ _register_bird("owl", ("beak", "bill", "owl beak"), {"ear tuft": ("ear tuft", "e
 _register_bird("chicken", ("beak", "bill", "chicken beak"), {"comb": ("comb", "cockscomb", "crest"), "wattle": ("wattle", "wattles")})
 _register_bird("flamingo", ("beak", "bill", "bent beak", "flamingo beak"), {})
 _register_bird("parrot", ("beak", "curved beak", "bill", "parrot beak"), {"crest": ("crest", "head feathers", "parrot crest")})
+
+
+# -------------------------------------------------------------------------------- fish, whales
+SWIMMERS = {
+    # height / length, width / length, tail fin lobes vertical (fish) or flukes horizontal (whales)
+    "fish": dict(h=(0.18, 0.32), w=(0.07, 0.12), flukes=False, gills=True),
+    "shark": dict(h=(0.1, 0.14), w=(0.09, 0.12), flukes=False, gills=True),
+    "whale": dict(h=(0.13, 0.18), w=(0.13, 0.18), flukes=True, gills=False),
+    "dolphin": dict(h=(0.11, 0.14), w=(0.1, 0.13), flukes=True, gills=False),
+}
+
+
+def _swimmer(kind: str, rng: np.random.Generator, parts: PartBuilder) -> None:
+    """A fish, shark, whale or dolphin along x: a blended spindle body with fins (or flukes)."""
+    c = SWIMMERS[kind]
+    o = Organic(blend=0.8)
+    L = 1.0
+    h, w = uniform(rng, *c["h"]) * L, uniform(rng, *c["w"]) * L
+    bend = uniform(rng, -0.15, 0.15)
+    ts = np.linspace(0, 1, 7)
+    xs = 0.5 - ts * 0.85
+    zs = bend * ts**2 * L * 0.5
+    profile = np.sin(np.pi * np.clip(0.12 + 0.88 * ts, 0, 1)) ** 0.8 + 0.12
+    for x, z, r in zip(xs, zs, profile):
+        o.ellipsoid("body", (x, 0, z), (0.13 * L, h * r * 0.5, w * r * 0.5))
+    head_x = 0.42
+    if kind == "dolphin":
+        o.capsule("snout", (0.5, -h * 0.1, 0), (0.62, -h * 0.12, 0), h * 0.14, h * 0.09, blend=0.5)
+    else:
+        o.ellipsoid("mouth", (0.53, -h * 0.08, 0), (0.04, h * 0.06, w * 0.2), blend=0.3)
+    eyes(parts, (head_x, 0, 0), (0.13, h * 0.45, w * 0.45), (0.4, 0.3, 0.8), h * (0.08 if kind == "fish" else 0.05))
+    if c["gills"]:
+        for side in (1.0, -1.0):
+            o.ellipsoid("gill", (0.32, -h * 0.05, side * w * 0.42), (0.035, h * 0.28, w * 0.1), rotation(Y, side * 0.2), blend=0.3)
+    tail = np.array([-0.37, 0, zs[-1]])
+    span = h * uniform(rng, 1.1, 1.8)
+    if c["flukes"]:
+        for side in (1.0, -1.0):
+            path = curve([tail, tail + np.array([-0.08, 0, side * span * 0.5]), tail + np.array([-0.14, 0, side * span])], 6)
+            parts.add("tail fin", blade(path, 0.06, 0.008, X, profile=0.5))
+        for side in (1.0, -1.0):
+            p = np.array([0.25, -h * 0.3, side * w * 0.4])
+            parts.add("pectoral fin", blade(curve([p, p + np.array([-0.05, -0.05, side * 0.08]), p + np.array([-0.12, -0.08, side * 0.14])], 5), 0.035, 0.006, X))
+    else:
+        for sign in (1.0, -1.0):
+            lobe = uniform(rng, 0.7, 1.0) if sign < 0 else 1.0
+            path = curve([tail, tail + np.array([-0.08, sign * span * 0.3, 0]), tail + np.array([-0.16, sign * span * 0.55 * lobe, 0])], 6)
+            parts.add("tail fin", blade(path, 0.05, 0.006, X, profile=0.5))
+        for side in (1.0, -1.0):
+            p = np.array([0.28, -h * 0.25, side * w * 0.4])
+            parts.add("pectoral fin", blade(curve([p, p + np.array([-0.05, -0.03, side * 0.05]), p + np.array([-0.11, -0.06, side * 0.09])], 5), 0.03, 0.005, X))
+        a = np.array([-0.2, -h * 0.35, zs[4]])
+        parts.add("anal fin", blade(curve([a, a + np.array([-0.05, -h * 0.3, 0]), a + np.array([-0.09, -h * 0.45, 0])], 5), 0.04, 0.005, X))
+    if kind != "whale" or chance(rng, 0.6):
+        d = np.array([0.02 if kind != "shark" else 0.05, h * 0.42, zs[3]])
+        tall = h * (uniform(rng, 0.5, 1.0) if kind != "whale" else 0.3)
+        parts.add("dorsal fin", blade(curve([d, d + np.array([-0.06, tall * 0.6, 0]), d + np.array([-0.12, tall, 0])], 6), 0.09 if kind == "fish" else 0.06, 0.006, X, profile=0.4))
+    if kind == "whale":
+        o.ellipsoid("blowhole", (0.3, h * 0.45, 0), (0.02, 0.01, 0.015), blend=0.3)
+    o.build_into(parts)
+
+
+def _swimmer_parts(kind: str) -> dict:
+    parts = {
+        "body": syn("body", "torso", of=kind),
+        "eye": syn("eye", "eyes", of=kind),
+        "tail fin": syn("tail fin", "caudal fin", "tail", of=kind),
+        "pectoral fin": syn("pectoral fin", "side fin", "pectoral fins", of=kind),
+        "dorsal fin": syn("dorsal fin", "top fin", of=kind),
+    }
+    if SWIMMERS[kind]["flukes"]:
+        parts["tail fin"] = syn("fluke", "flukes", "tail fin", "tail", of=kind)
+        parts["pectoral fin"] = syn("flipper", "flippers", "pectoral fin", of=kind)
+    else:
+        parts["anal fin"] = syn("anal fin", "bottom fin", of=kind)
+        parts["gill"] = syn("gill", "gills", "gill cover", "operculum", of=kind)
+    if kind == "dolphin":
+        parts["snout"] = syn("snout", "beak", "rostrum", of=kind)
+    else:
+        parts["mouth"] = syn("mouth", "jaw", "lips", of=kind)
+    if kind == "whale":
+        parts["blowhole"] = syn("blowhole", "spout hole", of=kind)
+    return parts
+
+
+for _kind in SWIMMERS:
+    def _build(rng: np.random.Generator, parts: PartBuilder, kind: str = _kind) -> None:
+        _swimmer(kind, rng, parts)
+
+    _build.__doc__ = f"A {_kind} swimming along +x with random proportions, bend and fins."
+    _vocabulary = _swimmer_parts(_kind)
+    _fins = tuple(k for k in ("tail fin", "pectoral fin", "dorsal fin", "anal fin") if k in _vocabulary)
+    category(_kind, "animal", _vocabulary, (GroupSpec(syn("fin", "fins", of=_kind), _fins, 0.4),))(_build)
+
+
+# ------------------------------------------------------------------------------------ insects
+INSECTS = {
+    "ant": dict(legs=6, wings=0, head=0.2, thorax=0.22, abdomen=0.32, waist=True, antenna=0.5),
+    "bee": dict(legs=6, wings=2, head=0.18, thorax=0.22, abdomen=0.32, stinger=True, antenna=0.3),
+    "butterfly": dict(legs=6, wings=4, head=0.1, thorax=0.14, abdomen=0.3, big_wings=True, antenna=0.6),
+    "beetle": dict(legs=6, wings=0, head=0.16, thorax=0.2, abdomen=0.42, elytra=True, antenna=0.3),
+    "dragonfly": dict(legs=6, wings=4, head=0.12, thorax=0.16, abdomen=0.7, long_wings=True, antenna=0.05),
+    "spider": dict(legs=8, wings=0, head=0.0, thorax=0.28, abdomen=0.4, antenna=0.0),
+}
+
+
+def _insect(kind: str, rng: np.random.Generator, parts: PartBuilder) -> None:
+    """An insect or spider facing +x: blended head, thorax and abdomen; lofted legs, wings, antennae."""
+    c = INSECTS[kind]
+    o = Organic(blend=0.35)
+    s = uniform(rng, 0.85, 1.15)
+    y = 0.25 * s if kind != "butterfly" else 0.3 * s
+    th = c["thorax"] * s
+    o.ellipsoid("thorax", (0, y, 0), (th * 0.6, th * 0.45, th * 0.45))
+    ab = c["abdomen"] * s * uniform(rng, 0.85, 1.2)
+    ab_r = ab * (0.45 if kind not in ("dragonfly", "butterfly") else 0.12)
+    a_center = np.array([-th * 0.5 - ab * 0.5 - (0.05 * s if c.get("waist") else 0), y + ab_r * 0.1, 0])
+    o.ellipsoid("abdomen", a_center, (ab * 0.55, ab_r * 0.8, ab_r), rotation(Z, uniform(rng, -0.1, 0.25)))
+    if c.get("waist"):
+        o.capsule("waist", (-th * 0.5, y, 0), a_center + X * ab * 0.45, th * 0.08, th * 0.08, blend=0.3)
+    if c.get("stinger"):
+        tip = a_center - X * ab * 0.55
+        parts.add("stinger", cone(tip + X * ab * 0.05, tip - X * ab * 0.2, ab_r * 0.1, 8))
+    head_c = np.array([th * 0.55 + c["head"] * s * 0.4, y + th * 0.05, 0])
+    hr = c["head"] * s * 0.5
+    if kind == "spider":
+        head_c, hr = np.array([th * 0.5, y + th * 0.05, 0]), th * 0.25
+        for side in (1.0, -1.0):
+            p = head_c + np.array([hr * 0.6, -hr * 0.4, side * hr * 0.4])
+            parts.add("fang", cone(p, p + np.array([hr * 0.4, -hr * 0.8, -side * hr * 0.15]), hr * 0.2, 8))
+            q = head_c + np.array([hr * 0.5, -hr * 0.1, side * hr * 0.8])
+            parts.add("pedipalp", tube(curve([q, q + np.array([hr, hr * 0.3, side * hr * 0.5]), q + np.array([hr * 1.8, -hr * 0.6, side * hr * 0.6])], 5), hr * 0.09, 6))
+        for j in range(4):
+            eyes(parts, head_c, (hr, hr, hr), (0.8, 0.45 + 0.1 * (j % 2), 0.15 + 0.2 * j), hr * 0.12, None, "eye", 0.2)
+    else:
+        o.ellipsoid("head", head_c, (hr * 1.1, hr, hr * 0.95))
+        eyes(parts, head_c, (hr * 1.1, hr, hr * 0.95), (0.4, 0.3, 0.8), hr * (0.5 if kind in ("dragonfly", "bee") else 0.3), None, "eye", 0.5)
+        if c["antenna"] > 0:
+            for side in (1.0, -1.0):
+                p = on_ellipsoid(head_c, (hr * 1.1, hr, hr * 0.95), (0.6, 0.7, side * 0.3))
+                al = c["antenna"] * s * uniform(rng, 0.8, 1.2)
+                elbow = p + np.array([al * 0.2, al * 0.5, side * al * 0.2]) if kind == "ant" else p + np.array([al * 0.4, al * 0.4, side * al * 0.2])
+                path = curve([p, elbow, elbow + np.array([al * 0.5, al * (0.1 if kind != "butterfly" else 0.4), side * al * 0.2])], 8)
+                parts.add("antenna", tube(path, hr * 0.05, 6))
+                if kind == "butterfly":
+                    parts.add("antenna", tube(np.stack([path[-1], path[-1] + (path[-1] - path[-2]) * 0.6]), hr * 0.12, 6))
+        if kind == "ant":
+            for side in (1.0, -1.0):
+                p = head_c + np.array([hr * 0.9, -hr * 0.3, side * hr * 0.3])
+                parts.add("mandible", tube(curve([p, p + np.array([hr * 0.5, 0, side * hr * 0.2]), p + np.array([hr * 0.8, 0, -side * hr * 0.1])], 5), hr * 0.1, 6))
+        if kind == "beetle" and chance(rng, 0.5):
+            p = head_c + X * hr
+            parts.add("horn", tube(curve([p, p + np.array([hr, hr * 0.3, 0]), p + np.array([hr * 1.4, hr * 1.4, 0])], 6), np.linspace(hr * 0.3, hr * 0.05, 6), 8))
+    if c.get("elytra"):
+        for side in (1.0, -1.0):
+            o.ellipsoid("elytron", a_center + np.array([ab * 0.05, ab_r * 0.45, side * ab_r * 0.45]), (ab * 0.55, ab_r * 0.5, ab_r * 0.55), blend=0.2)
+    n_legs = c["legs"]
+    spread = uniform(rng, 0.9, 1.3)
+    leg_l = (0.35 if kind != "spider" else 0.55) * s * spread
+    for j in range(n_legs // 2):
+        for side in (1.0, -1.0):
+            along = (j / (n_legs // 2 - 1) - 0.5) * th * 0.9
+            hip = np.array([along, y - th * 0.2, side * th * 0.3])
+            out = rotation(Y, -side * (j - (n_legs // 2 - 1) / 2) * 0.5) @ (side * Z)
+            knee = hip + out * leg_l * 0.4 + Y * leg_l * (0.35 if kind == "spider" else 0.15)
+            foot = hip + out * leg_l * 0.85
+            foot[1] = 0.0
+            parts.add("leg", tube(curve([hip, knee, foot], 7), th * 0.05 * (1.3 if kind == "spider" else 1.0), 6))
+    if c["wings"]:
+        open_ = uniform(rng, 0.2, 1.0)
+        for side in (1.0, -1.0):
+            root = np.array([0, y + th * 0.35, side * th * 0.2])
+            if c.get("big_wings"):
+                for key, back, size in (("forewing", 0.2, 0.55), ("hindwing", -0.6, 0.4)):
+                    tip = root + np.array([back * size, size * 0.6 * open_, side * size])
+                    parts.add(key, blade(curve([root, (root + tip) / 2 + X * size * 0.25, tip], 6), size * 0.4, 0.004, X, profile=0.5))
+            elif c.get("long_wings"):
+                for key, back in (("forewing", 0.05), ("hindwing", -0.15)):
+                    tip = root + np.array([back, 0.05 * open_, side * 0.5 * s])
+                    parts.add(key, blade(np.linspace(root + X * back * 0.3, tip, 6), 0.06 * s, 0.003, X, profile=0.5))
+            else:
+                tip = root + np.array([-0.25 * s, 0.12 * open_, side * 0.2 * s])
+                parts.add("wing", blade(np.linspace(root, tip, 6), 0.08 * s, 0.003, Y + X, profile=0.5))
+    o.build_into(parts)
+
+
+def _insect_parts(kind: str) -> dict:
+    c = INSECTS[kind]
+    parts = {
+        "thorax": syn("thorax", "body", "mid body", of=kind),
+        "abdomen": syn("abdomen", "rear body", of=kind),
+        "leg": syn("leg", "legs", of=kind),
+        "eye": syn("eye", "eyes", "compound eye", of=kind),
+    }
+    if kind == "spider":
+        parts["thorax"] = syn("cephalothorax", "body", "front body", of=kind)
+        parts["eye"] = syn("eye", "eyes", "eye cluster", of=kind)
+        parts["fang"] = syn("fang", "fangs", "chelicerae", "jaws", of=kind)
+        parts["pedipalp"] = syn("pedipalp", "pedipalps", "palps", of=kind)
+    else:
+        parts["head"] = syn("head", of=kind)
+    if c["antenna"]:
+        parts["antenna"] = syn("antenna", "antennae", "feelers", of=kind)
+    if c.get("waist"):
+        parts["waist"] = syn("waist", "petiole", "ant waist")
+        parts["mandible"] = syn("mandible", "mandibles", "pincers", of=kind)
+    if c.get("stinger"):
+        parts["stinger"] = syn("stinger", "sting", of=kind)
+    if c.get("elytra"):
+        parts["elytron"] = syn("elytron", "elytra", "wing case", "shell", of=kind)
+        parts["horn"] = syn("horn", "beetle horn")
+    if c["wings"] == 2:
+        parts["wing"] = syn("wing", "wings", of=kind)
+    if c["wings"] == 4:
+        parts["forewing"] = syn("forewing", "front wing", "upper wing", of=kind)
+        parts["hindwing"] = syn("hindwing", "back wing", "lower wing", of=kind)
+    return parts
+
+
+for _kind in INSECTS:
+    def _build(rng: np.random.Generator, parts: PartBuilder, kind: str = _kind) -> None:
+        _insect(kind, rng, parts)
+
+    _build.__doc__ = f"A {_kind} facing +x with random proportions, leg spread and wing opening."
+    _vocabulary = _insect_parts(_kind)
+    _groups = [GroupSpec(syn("body", of=_kind) if _kind != "spider" else ("body",), tuple(k for k in ("head", "thorax", "abdomen", "waist") if k in _vocabulary), 0.3)]
+    if "forewing" in _vocabulary:
+        _groups.append(GroupSpec(syn("wing", "wings", of=_kind), ("forewing", "hindwing"), 0.5))
+    category(_kind, "animal", _vocabulary, tuple(_groups))(_build)
