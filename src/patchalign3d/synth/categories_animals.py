@@ -587,3 +587,391 @@ for _kind in INSECTS:
     if "forewing" in _vocabulary:
         _groups.append(GroupSpec(syn("wing", "wings", of=_kind), ("forewing", "hindwing"), 0.5))
     category(_kind, "animal", _vocabulary, tuple(_groups))(_build)
+
+
+# ------------------------------------------------------------------------------ sea creatures
+@category(
+    "octopus", "animal",
+    {
+        "mantle": syn("mantle", "body", "head", of="octopus"),
+        "tentacle": syn("tentacle", "tentacles", "arm", "arms", of="octopus"),
+        "eye": syn("eye", "eyes", of="octopus"),
+        "siphon": syn("siphon", "funnel"),
+    },
+)
+def octopus(rng: np.random.Generator, parts: PartBuilder) -> None:
+    """Octopus: a blended mantle over eight curling tentacles, spread on the ground or hanging."""
+    o = Organic(blend=0.7)
+    r = uniform(rng, 0.18, 0.25)
+    lift = uniform(rng, 0.15, 0.4)
+    o.ellipsoid("mantle", (-r * 0.3, lift + r * 1.1, 0), (r * 1.1, r * 0.9, r * 0.85), rotation(Z, uniform(rng, -0.6, -0.2)))
+    o.sphere("mantle", (r * 0.2, lift + r * 0.35, 0), r * 0.7)
+    eyes(parts, (r * 0.2, lift + r * 0.35, 0), (r * 0.7,) * 3, (0.5, 0.5, 0.7), r * 0.15)
+    hang = chance(rng, 0.3)
+    for j in range(8):
+        a = 2 * np.pi * (j + 0.5) / 8 + uniform(rng, -0.15, 0.15)
+        d = np.array([np.cos(a), 0, np.sin(a)])
+        length = uniform(rng, 0.7, 1.1)
+        curl = uniform(rng, -0.6, 0.6)
+        base = np.array([r * 0.2, lift + r * 0.1, 0]) + d * r * 0.3
+        if hang:
+            path = curve([base, base + d * length * 0.3 - Y * length * 0.3, base + d * length * (0.3 + curl * 0.3) - Y * length * 0.9], 8)
+        else:
+            side = np.cross(Y, d)
+            path = curve([base, base + d * length * 0.5 - Y * lift, base + d * length * 0.9 + side * curl * 0.4 - Y * lift * 0.9, base + d * length + side * curl * 0.6 + Y * 0.1], 9)
+        o.chain("tentacle", path, np.linspace(r * 0.28, r * 0.05, len(path)), blend=0.6)
+    o.capsule("siphon", (r * 0.3, lift + r * 0.3, r * 0.6), (r * 0.4, lift + r * 0.2, r * 0.9), r * 0.1, r * 0.08, blend=0.3)
+    o.build_into(parts)
+
+
+@category(
+    "crab", "animal",
+    {
+        "carapace": syn("carapace", "shell", "body", of="crab"),
+        "claw": syn("claw", "claws", "pincer", "pincers", of="crab"),
+        "arm": syn("arm", "cheliped", "claw arm", of="crab"),
+        "leg": syn("leg", "legs", "walking leg", of="crab"),
+        "eye": syn("eye", "eyes", "eye stalk", of="crab"),
+    },
+    groups=(GroupSpec(("claw", "claws", "pincer"), ("claw", "arm"), 0.4),),
+)
+def crab(rng: np.random.Generator, parts: PartBuilder) -> None:
+    """Crab facing +x: a flat blended carapace, two clawed arms (often unequal), eight legs, eye stalks."""
+    o = Organic(blend=0.5)
+    w = uniform(rng, 0.35, 0.5)
+    y = w * 0.45
+    o.ellipsoid("carapace", (0, y, 0), (w * 0.6, w * 0.25, w))
+    big = uniform(rng, 1.0, 1.6)
+    for side in (1.0, -1.0):
+        size = w * 0.3 * (big if side > 0 else 1.0)
+        shoulder = np.array([w * 0.4, y, side * w * 0.7])
+        elbow = shoulder + np.array([w * 0.25, 0.05, side * w * 0.35])
+        wrist = elbow + np.array([w * 0.35, 0.05, -side * w * 0.1])
+        o.chain("arm", [shoulder, elbow, wrist], [w * 0.09, w * 0.08, w * 0.08])
+        o.ellipsoid("claw", wrist + X * size * 0.7, (size, size * 0.5, size * 0.45))
+        o.capsule("claw", wrist + X * size * 1.4 + Y * size * 0.15, wrist + X * size * 2.3 + Y * size * 0.05, size * 0.2, size * 0.07, blend=0.3)
+        o.capsule("claw", wrist + X * size * 1.4 - Y * size * 0.15, wrist + X * size * 2.1 - Y * size * 0.05, size * 0.18, size * 0.07, blend=0.3)
+        for j in range(4):
+            hip = np.array([w * (0.2 - 0.22 * j), y - w * 0.05, side * w * 0.8])
+            out = rotation(Y, -side * (j - 1.5) * 0.35) @ (side * Z)
+            knee = hip + out * w * 0.45 + Y * w * 0.25
+            foot = hip + out * w * 0.8
+            foot[1] = 0.0
+            parts.add("leg", tube(np.stack([hip, knee, foot]), [w * 0.05, w * 0.04, w * 0.02], 6))
+        stalk = np.array([w * 0.5, y + w * 0.15, side * w * 0.15])
+        parts.add("eye", tube(np.stack([stalk, stalk + Y * w * 0.15]), w * 0.02, 6), ellipsoid(stalk + Y * w * 0.17, (w * 0.04,) * 3, 8, 6))
+    o.build_into(parts)
+
+
+@category(
+    "starfish", "animal",
+    {
+        "central disc": syn("central disc", "center", "body", "central body", of="starfish"),
+        "arm": syn("arm", "arms", "ray", "rays", of="starfish"),
+    },
+)
+def starfish(rng: np.random.Generator, parts: PartBuilder) -> None:
+    """Starfish lying flat: a disc with five (sometimes four to seven) tapering, curling arms."""
+    o = Organic(blend=0.8)
+    n = pick(rng, [5, 4, 6, 7], [0.75, 0.08, 0.1, 0.07])
+    r = uniform(rng, 0.08, 0.14)
+    o.ellipsoid("central disc", (0, r * 0.5, 0), (r, r * 0.5, r))
+    for j in range(n):
+        a = 2 * np.pi * j / n + uniform(rng, -0.1, 0.1)
+        d = np.array([np.cos(a), 0, np.sin(a)])
+        side = np.cross(Y, d)
+        length = uniform(rng, 0.35, 0.5)
+        curl = uniform(rng, -0.15, 0.15)
+        path = curve([d * r * 0.5 + Y * r * 0.5, d * length * 0.5 + Y * r * 0.4, d * length + side * curl + Y * r * uniform(rng, 0.2, 1.2)], 6)
+        o.chain("arm", path, np.linspace(r * 0.55, r * 0.12, 6))
+    o.build_into(parts)
+
+
+@category(
+    "turtle", "animal",
+    {
+        "shell": syn("shell", "carapace", "top shell", of="turtle"),
+        "plastron": syn("plastron", "belly shell", "bottom shell", "underside"),
+        "head": syn("head", of="turtle"),
+        "neck": syn("neck", of="turtle"),
+        "leg": syn("leg", "legs", of="turtle"),
+        "flipper": syn("flipper", "flippers", of="turtle"),
+        "tail": syn("tail", of="turtle"),
+        "eye": syn("eye", "eyes", of="turtle"),
+    },
+    groups=(GroupSpec(("limb", "limbs"), ("leg", "flipper"), 0.3),),
+)
+def turtle(rng: np.random.Generator, parts: PartBuilder) -> None:
+    """Sea turtle with flippers or tortoise with a domed shell and stumpy legs, facing +x."""
+    o = Organic(blend=0.5)
+    sea = chance(rng, 0.5)
+    L = uniform(rng, 0.45, 0.6)
+    dome = uniform(rng, 0.2, 0.28) if sea else uniform(rng, 0.32, 0.45)
+    y = L * 0.22
+    o.ellipsoid("shell", (0, y, 0), (L * 0.5, L * dome, L * 0.4), blend=0.2)
+    o.ellipsoid("plastron", (0, y - L * 0.03, 0), (L * 0.46, L * 0.09, L * 0.36), blend=0.2)
+    n0 = np.array([L * 0.42, y, 0])
+    n1 = n0 + np.array([L * 0.14, L * uniform(rng, 0.0, 0.12), 0])
+    o.capsule("neck", n0, n1, L * 0.08, L * 0.07)
+    hc = n1 + X * L * 0.08
+    o.ellipsoid("head", hc, (L * 0.11, L * 0.075, L * 0.08))
+    eyes(parts, hc, (L * 0.11, L * 0.075, L * 0.08), (0.6, 0.3, 0.7), L * 0.015)
+    for x, front in ((L * 0.3, True), (-L * 0.3, False)):
+        for side in (1.0, -1.0):
+            root = np.array([x, y - L * 0.03, side * L * 0.33])
+            if sea:
+                size = L * (0.45 if front else 0.22)
+                tip = root + np.array([-size * 0.4, -L * 0.05, side * size])
+                o.ellipsoid("flipper", (root + tip) / 2, (size * 0.55, L * 0.025, size * 0.2), rotation(Y, side * (0.9 if front else 0.4)), blend=0.3)
+            else:
+                o.chain("leg", [root, root + np.array([0, -y * 0.4, side * L * 0.08]), np.array([x, L * 0.04, side * L * 0.43])], [L * 0.08, L * 0.075, L * 0.07])
+    o.capsule("tail", (-L * 0.45, y, 0), (-L * 0.6, y - L * 0.05, 0), L * 0.05, L * 0.015, blend=0.4)
+    o.build_into(parts)
+
+
+@category(
+    "jellyfish", "animal",
+    {
+        "bell": syn("bell", "dome", "umbrella", "body", "cap", of="jellyfish"),
+        "oral arm": syn("oral arm", "oral arms", "frilly arms", of="jellyfish"),
+        "tentacle": syn("tentacle", "tentacles", "stinging tentacles", of="jellyfish"),
+    },
+)
+def jellyfish(rng: np.random.Generator, parts: PartBuilder) -> None:
+    """Jellyfish: a domed bell over wavy oral arms (blended) and thin trailing tentacles (lofted)."""
+    o = Organic(blend=0.6)
+    r = uniform(rng, 0.25, 0.35)
+    top = 1.0
+    o.ellipsoid("bell", (0, top, 0), (r, r * uniform(rng, 0.5, 0.8), r))
+    arms = int(rng.integers(3, 6))
+    for j in range(arms):
+        a = 2 * np.pi * j / arms
+        d = np.array([np.cos(a), 0, np.sin(a)]) * r * 0.2
+        length = uniform(rng, 0.5, 0.9)
+        path = np.stack([d * (1 + 0.5 * np.sin(4 * t + j)) + np.array([0, top - t * length, 0]) for t in np.linspace(0, 1, 7)])
+        o.chain("oral arm", path, np.linspace(r * 0.12, r * 0.04, 7), blend=0.5)
+    count = int(rng.integers(8, 16))
+    for j in range(count):
+        a = 2 * np.pi * j / count
+        d = np.array([np.cos(a), 0, np.sin(a)])
+        length = uniform(rng, 0.5, 1.1)
+        wave = np.cross(Y, d) * uniform(rng, 0.02, 0.08)
+        path = np.stack([d * r * 0.92 + wave * np.sin(6 * t + j) + np.array([0, top - r * 0.1 - t * length, 0]) for t in np.linspace(0, 1, 10)])
+        parts.add("tentacle", tube(path, r * 0.015, 5))
+    o.build_into(parts)
+
+
+# ------------------------------------------------------------------------ reptiles, amphibians
+@category(
+    "snake", "animal",
+    {
+        "body": syn("body", "snake body", "coils"),
+        "head": syn("head", of="snake"),
+        "tail": syn("tail", of="snake"),
+        "tongue": syn("tongue", "forked tongue", of="snake"),
+        "eye": syn("eye", "eyes", of="snake"),
+    },
+)
+def snake(rng: np.random.Generator, parts: PartBuilder) -> None:
+    """Snake slithering in waves or coiled with its head raised; body, tail, head, forked tongue."""
+    o = Organic(blend=0.6)
+    r = uniform(rng, 0.025, 0.045)
+    coiled = chance(rng, 0.35)
+    n = 26
+    t = np.linspace(0, 1, n)
+    if coiled:
+        turns = uniform(rng, 1.5, 3.0)
+        radius = 0.25 * (1 - 0.6 * t)
+        ang = 2 * np.pi * turns * t
+        path = np.stack([radius * np.cos(ang), r + 2.1 * r * t * turns, radius * np.sin(ang)], -1)[::-1]
+        rise = path[-1] + np.array([0.05, 0.25, 0])
+        path = np.concatenate([path, curve([path[-1], rise, rise + X * 0.12], 5)[1:]])
+    else:
+        waves = uniform(rng, 1.0, 2.5)
+        amp = uniform(rng, 0.06, 0.15)
+        path = np.stack([t - 0.5, np.full(n, r), amp * np.sin(2 * np.pi * waves * t)], -1)
+        if chance(rng, 0.5):
+            path[-4:, 1] += np.linspace(0, 0.12, 4)
+    k = len(path)
+    profile = r * np.clip(np.minimum(1.0, (k - 1 - np.arange(k)) / (0.2 * k) + 0.5), 0.3, 1.0)
+    profile *= np.clip(np.arange(k) / (0.3 * k), 0.15, 1.0)
+    tail_end = int(0.3 * k)
+    o.chain("tail", path[: tail_end + 1], profile[: tail_end + 1])
+    o.chain("body", path[tail_end:], profile[tail_end:])
+    d = path[-1] - path[-2]
+    d /= np.linalg.norm(d)
+    m = np.stack([d, np.cross(Z, d) if abs(d[2]) < 0.9 else Y, np.cross(d, np.cross(Z, d))], 1)
+    hc = path[-1] + d * r * 1.2
+    o.ellipsoid("head", hc, (r * 2.0, r * 0.9, r * 1.3), m)
+    eyes(parts, hc, (r * 2.0, r * 0.9, r * 1.3), (0.4, 0.5, 0.7), r * 0.25, m)
+    tip = hc + d * r * 2.0
+    fork = tip + d * r * 1.5
+    side = np.cross(d, Y)
+    parts.add("tongue", tube(np.stack([tip, fork]), r * 0.08, 5), tube(np.stack([fork, fork + d * r * 0.6 + side * r * 0.4]), r * 0.06, 5), tube(np.stack([fork, fork + d * r * 0.6 - side * r * 0.4]), r * 0.06, 5))
+    o.build_into(parts)
+
+
+REPTILES = {"lizard": dict(snout=0.9, tail=0.9, leg=0.25), "crocodile": dict(snout=2.2, tail=0.9, leg=0.16)}
+
+
+def _sprawler(kind: str, rng: np.random.Generator, parts: PartBuilder) -> None:
+    """Lizard or crocodile: a low blended body, elbows out, long tail, toes; facing +x."""
+    c = REPTILES[kind]
+    o = Organic(blend=0.6)
+    L = 0.45
+    br = L * uniform(rng, 0.16, 0.22)
+    y = br * uniform(rng, 1.0, 1.6)
+    o.ellipsoid("body", (0, y, 0), (L * 0.5, br * 0.8, br))
+    hr = br * 0.7
+    hc = np.array([L * 0.5 + hr * 0.8, y + br * 0.05, 0])
+    o.capsule("neck", (L * 0.4, y, 0), hc, br * 0.6, hr * 0.8)
+    o.ellipsoid("head", hc, (hr * 1.1, hr * 0.65, hr * 0.85))
+    o.capsule("snout", hc + X * hr * 0.6, hc + X * hr * (0.6 + c["snout"]) - Y * hr * 0.15, hr * 0.5, hr * 0.3, blend=0.5)
+    eyes(parts, hc, (hr * 1.1, hr * 0.65, hr * 0.85), (0.3, 0.7, 0.6), hr * 0.18)
+    tl = L * c["tail"] * uniform(rng, 1.0, 1.6)
+    swing = uniform(rng, -0.4, 0.4)
+    path = curve([(-L * 0.4, y, 0), (-L * 0.4 - tl * 0.5, y * 0.6, swing * tl * 0.3), (-L * 0.4 - tl, br * 0.3, swing * tl)], 8)
+    o.chain("tail", path, np.linspace(br * 0.7, br * 0.08, 8))
+    leg = L * c["leg"] * uniform(rng, 0.9, 1.2)
+    for key, x in (("front leg", L * 0.3), ("hind leg", -L * 0.3)):
+        for side in (1.0, -1.0):
+            hip = np.array([x, y - br * 0.2, side * br * 0.7])
+            elbow = hip + np.array([uniform(rng, -0.2, 0.2) * leg, leg * 0.1, side * leg])
+            wrist = np.array([elbow[0] + uniform(rng, -0.1, 0.3) * leg, br * 0.15, elbow[2] + side * leg * 0.2])
+            o.chain(key, [hip, elbow, wrist], [br * 0.35, br * 0.26, br * 0.2])
+            for toe in range(5):
+                a = (toe - 2) * 0.35
+                parts.add("foot", tube(np.stack([wrist, wrist + rotation(Y, a) @ X * leg * 0.35 - Y * br * 0.1]), br * 0.06, 5))
+    o.build_into(parts)
+
+
+for _kind in REPTILES:
+    def _build(rng: np.random.Generator, parts: PartBuilder, kind: str = _kind) -> None:
+        _sprawler(kind, rng, parts)
+
+    _build.__doc__ = f"A {_kind}: low sprawling body, elbows out, long tail; random proportions."
+    category(_kind, "animal", {
+        "body": syn("body", "torso", of=_kind),
+        "head": syn("head", of=_kind),
+        "neck": syn("neck", of=_kind),
+        "snout": syn("snout", "jaws", "mouth", of=_kind),
+        "tail": syn("tail", of=_kind),
+        "front leg": syn("front leg", "foreleg", "front legs", of=_kind),
+        "hind leg": syn("hind leg", "back leg", "rear leg", of=_kind),
+        "foot": syn("foot", "feet", "toes", "claws", of=_kind),
+        "eye": syn("eye", "eyes", of=_kind),
+    }, (GroupSpec(syn("leg", "legs", of=_kind), ("front leg", "hind leg", "foot"), 0.5),))(_build)
+
+
+@category(
+    "frog", "animal",
+    {
+        "body": syn("body", "torso", of="frog"),
+        "head": syn("head", of="frog"),
+        "eye": syn("eye", "eyes", "bulging eyes", of="frog"),
+        "front leg": syn("front leg", "arm", "front legs", of="frog"),
+        "hind leg": syn("hind leg", "back leg", "jumping leg", of="frog"),
+        "foot": syn("foot", "feet", "webbed foot", of="frog"),
+        "mouth": syn("mouth", "lips", of="frog"),
+    },
+    groups=(GroupSpec(syn("leg", "legs", of="frog"), ("front leg", "hind leg", "foot"), 0.5),),
+)
+def frog(rng: np.random.Generator, parts: PartBuilder) -> None:
+    """Frog sitting or leaping: a squat blended body, wide head, bulging eyes, folded hind legs."""
+    o = Organic(blend=0.6)
+    L = uniform(rng, 0.35, 0.45)
+    leap = chance(rng, 0.25)
+    tilt = uniform(rng, 0.3, 0.6) if not leap else 0.0
+    y = L * 0.35
+    m = rotation(Z, tilt)
+    o.ellipsoid("body", (0, y, 0), (L * 0.5, L * 0.3, L * 0.38), m)
+    hc = np.array([0, y, 0]) + m @ np.array([L * 0.45, L * 0.08, 0])
+    o.ellipsoid("head", hc, (L * 0.25, L * 0.17, L * 0.32))
+    o.ellipsoid("mouth", hc + np.array([L * 0.18, -L * 0.06, 0]), (L * 0.06, L * 0.03, L * 0.25), blend=0.3)
+    for side in (1.0, -1.0):
+        o.sphere("eye", hc + np.array([L * 0.05, L * 0.15, side * L * 0.17]), L * 0.08, blend=0.3)
+        sh = np.array([L * 0.3, y - L * 0.1, side * L * 0.25])
+        hand = np.array([L * 0.45, L * 0.02, side * L * 0.35]) if not leap else sh + np.array([L * 0.5, -L * 0.1, side * L * 0.1])
+        o.chain("front leg", [sh, (sh + hand) / 2 + side * Z * L * 0.05, hand], [L * 0.07, L * 0.05, L * 0.045])
+        hip = np.array([-L * 0.4, y - L * 0.05, side * L * 0.25])
+        if leap:
+            knee, ankle = hip + np.array([-L * 0.5, -L * 0.1, side * L * 0.1]), hip + np.array([-L * 1.0, -L * 0.15, side * L * 0.15])
+        else:
+            knee = np.array([L * 0.05, L * 0.15, side * L * 0.5])
+            ankle = np.array([-L * 0.35, L * 0.05, side * L * 0.45])
+        o.chain("hind leg", [hip, knee, ankle], [L * 0.12, L * 0.08, L * 0.05])
+        toe = ankle + (np.array([L * 0.35, 0, 0]) if not leap else np.array([-L * 0.3, 0, 0]))
+        parts.add("foot", blade(np.stack([ankle, (ankle + toe) / 2, toe]), L * 0.1, L * 0.01, Z, profile=0.3))
+    o.build_into(parts)
+
+
+@category(
+    "dinosaur", "animal",
+    {
+        "body": syn("body", "torso", of="dinosaur"),
+        "head": syn("head", "skull", of="dinosaur"),
+        "neck": syn("neck", "long neck", of="dinosaur"),
+        "tail": syn("tail", of="dinosaur"),
+        "front leg": syn("front leg", "arm", "forelimb", "short arm", of="dinosaur"),
+        "hind leg": syn("hind leg", "back leg", "hind limb", of="dinosaur"),
+        "foot": syn("foot", "feet", "claws", of="dinosaur"),
+        "jaw": syn("jaw", "mouth", "snout", of="dinosaur"),
+        "frill": syn("frill", "neck frill", "crest"),
+        "horn": syn("horn", "horns", of="dinosaur"),
+        "plate": syn("plate", "plates", "back plates", "spikes"),
+        "eye": syn("eye", "eyes", of="dinosaur"),
+    },
+    groups=(GroupSpec(syn("leg", "legs", of="dinosaur"), ("front leg", "hind leg", "foot"), 0.4),),
+)
+def dinosaur(rng: np.random.Generator, parts: PartBuilder) -> None:
+    """Dinosaur facing +x: a two-legged tyrannosaur, a long-necked sauropod, a horned triceratops or a
+    plated stegosaur, all blended skeletons with random proportions."""
+    o = Organic(blend=0.6)
+    kind = pick(rng, ["rex", "sauropod", "triceratops", "stegosaur"])
+    L = 1.0
+    br = L * uniform(rng, 0.12, 0.17)
+    leg = L * (0.35 if kind == "rex" else 0.28 if kind != "sauropod" else 0.42) * uniform(rng, 0.9, 1.1)
+    y = leg + br * 0.6
+    tilt = uniform(rng, 0.0, 0.25) if kind == "rex" else 0.0
+    m = rotation(Z, tilt)
+    o.ellipsoid("body", (0, y, 0), (L * 0.3, br, br * 0.9), m)
+    tail = curve([m @ np.array([-L * 0.25, 0, 0]) + Y * y, (-L * 0.6, y * 0.9, 0), (-L * 0.95, y * (0.6 if kind != "rex" else 0.9), uniform(rng, -0.2, 0.2))], 8)
+    o.chain("tail", tail, np.linspace(br * 0.75, br * 0.08, 8))
+    front = m @ np.array([L * 0.25, br * 0.2, 0]) + Y * y
+    if kind == "sauropod":
+        nk = curve([front, front + np.array([L * 0.2, L * 0.3, 0]), front + np.array([L * 0.35, L * 0.65, 0])], 6)
+        o.chain("neck", nk, np.linspace(br * 0.6, br * 0.2, 6))
+        hc, hr = nk[-1] + X * br * 0.2, br * 0.3
+    else:
+        end = front + np.array([L * 0.12, L * (0.15 if kind == "rex" else 0.03), 0])
+        o.capsule("neck", front, end, br * 0.6, br * 0.45)
+        hr = br * (0.6 if kind == "rex" else 0.5)
+        hc = end + X * hr * 0.6
+    o.ellipsoid("head", hc, (hr * 1.2, hr * 0.8, hr * 0.75))
+    o.capsule("jaw", hc + X * hr * 0.6 - Y * hr * 0.2, hc + X * hr * 1.5 - Y * hr * 0.3, hr * 0.5, hr * 0.3, blend=0.4)
+    eyes(parts, hc, (hr * 1.2, hr * 0.8, hr * 0.75), (0.3, 0.6, 0.7), hr * 0.12)
+    if kind == "triceratops":
+        o.ellipsoid("frill", hc - X * hr * 0.6 + Y * hr * 0.5, (hr * 0.3, hr * 1.2, hr * 1.3), rotation(Z, 0.5), blend=0.3)
+        for side in (1.0, -1.0):
+            base = hc + np.array([hr * 0.2, hr * 0.6, side * hr * 0.35])
+            parts.add("horn", cone(base, base + np.array([hr * 1.2, hr * 0.6, side * hr * 0.2]), hr * 0.13, 8))
+        parts.add("horn", cone(hc + X * hr * 1.2, hc + X * hr * 1.5 + Y * hr * 0.4, hr * 0.1, 8))
+    if kind == "stegosaur":
+        for j in range(int(rng.integers(5, 9))):
+            x = L * (0.25 - 0.09 * j)
+            size = br * (0.6 + 0.3 * np.sin(np.pi * j / 8))
+            base = np.array([x, y + br * 0.8, 0])
+            parts.add("plate", blade(np.stack([base, base + Y * size * 0.5, base + Y * size]), size * 0.4, br * 0.04, X, profile=0.6))
+    for key, x in (("front leg", L * 0.2), ("hind leg", -L * 0.15)):
+        for side in (1.0, -1.0):
+            hip = m @ np.array([x, -br * 0.3, 0]) + np.array([0, y, side * br * 0.6])
+            if kind == "rex" and key == "front leg":
+                hand = hip + np.array([L * 0.1, -L * 0.06, side * 0.02])
+                o.chain(key, [hip, (hip + hand) / 2 - Y * 0.02, hand], [br * 0.12, br * 0.09, br * 0.07])
+                continue
+            knee = hip + np.array([L * 0.05 if key == "hind leg" else 0, -(hip[1] - br * 0.2) * 0.5, 0])
+            foot = np.array([hip[0], br * 0.2, hip[2]])
+            r = br * (0.3 if key == "hind leg" or kind != "rex" else 0.12)
+            o.chain(key, [hip, knee, foot], [r * 1.4, r, r * 0.85])
+            o.ellipsoid("foot", foot + np.array([r * 0.5, -r * 0.3, 0]), (r * 1.3, r * 0.45, r), blend=0.3)
+    o.build_into(parts)
