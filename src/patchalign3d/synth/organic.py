@@ -16,7 +16,7 @@ into one triangle mesh:
    part's primitive is within ``band`` grid cells of the nearest one (junction faces get both
    labels, the engine's multi-label masks).
 
-Primitives thinner than ~0.7 grid cells are thickened to that, so marching cubes never drops them;
+Primitives thinner than one grid cell are thickened to that, so marching cubes never drops them;
 recipes draw truly thin things (antennae, whiskers, spider legs, stalks) as ordinary lofted meshes
 from :mod:`.parts` beside the organic body. Hand-written because no library builds part-labelled
 implicit skeletons; the meshing itself is scikit-image's.
@@ -35,7 +35,7 @@ MIN_CELLS = 48
 MAX_CELLS = 72
 """Grid cells along the long axis of an organic shape's bounding box (adaptive in between)."""
 
-MIN_RADIUS_CELLS = 0.7
+MIN_RADIUS_CELLS = 1.0
 """Primitives are at least this many grid cells thick (radius), so meshing keeps them."""
 
 
