@@ -149,7 +149,7 @@ def _register_person(name: str, poses: list[str], weights: list[float], child: b
 _register_person("person", ["rest", "a", "t", "wave"], [0.4, 0.25, 0.15, 0.2], False, "Standing person facing +x in a rest, A, T or waving pose; random height and build.")
 _register_person("walking person", ["walk", "run"], [0.65, 0.35], False, "Walking or running person facing +x, arms and legs swinging.")
 _register_person("sitting person", ["sit"], [1.0], False, "Seated person facing +x, thighs forward, often on a box seat.", {"seat": ("seat", "chair", "stool", "bench")})
-_register_person("child", ["rest", "walk", "wave", "sit"], [0.4, 0.3, 0.2, 0.1], True, "Child (large head, short limbs) standing, walking, waving or sitting.")
+_register_person("child", ["rest", "walk", "wave", "sit"], [0.4, 0.3, 0.2, 0.1], True, "Child (large head, short limbs) standing, walking, waving or sitting.", {"seat": ("seat", "chair", "stool", "bench")})
 
 
 # ------------------------------------------------------------------------------------- hand

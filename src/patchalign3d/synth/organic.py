@@ -188,11 +188,16 @@ class Organic:
             margin = 2 * cell + 0.3 * p.blend * p.radius()  # the blend bulges by at most k / 4
             near = np.flatnonzero(((centroid >= lo - margin) & (centroid <= hi + margin)).all(1))
             per_part[part, near] = np.minimum(per_part[part, near], p.distance(centroid[near]))
+        lost = np.flatnonzero(~np.isfinite(per_part.min(0)))  # outside every box (rare): ask all
+        for p, part in zip(self._prims, prim_part):
+            if len(lost):
+                per_part[part, lost] = np.minimum(per_part[part, lost], p.distance(centroid[lost]))
         best_part = per_part.argmin(0)
         best = per_part[best_part, np.arange(len(faces))]
         per_part[best_part, np.arange(len(faces))] = np.inf
         runner = per_part.argmin(0)
-        second = np.where(per_part[runner, np.arange(len(faces))] - best < band * cell, runner, -1)
+        with np.errstate(invalid="ignore"):  # inf - inf where only one part is near: no second part
+            second = np.where(per_part[runner, np.arange(len(faces))] - best < band * cell, runner, -1)
         return vertices, faces, keys, best_part.astype(np.int64), second.astype(np.int64)
 
     def build_into(self, parts: PartBuilder, band: float = 0.5) -> None:
