@@ -8,7 +8,10 @@ Measures, in one run (medians of repeated runs, each on a fresh output folder):
 The machine is described (CPU model, cores, load average at start, since the cores may be shared).
 Results go to benchmarks/results/synth.json.
 
-    python benchmarks/bench_synth.py [--shapes 99] [--repeats 5]
+    python benchmarks/bench_synth.py [--shapes 99] [--repeats 5] [--families people,animal,plant --out ...]
+
+``--families`` restricts every measurement to the categories of those families (e.g. the organic,
+living-thing ones).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from patchalign3d.synth.categories import CATEGORIES
 from patchalign3d.synth.engine import category_names, generate_dataset, make_shape
 
 
@@ -36,14 +40,14 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def end_to_end(shapes: int, repeats: int, workers: int) -> list[float]:
+def end_to_end(shapes: int, repeats: int, workers: int, categories: list[str] | None = None) -> list[float]:
     """Seconds per run of generate_dataset (glb + find3d, no preview) into a fresh folder."""
     times = []
     for r in range(repeats):
         folder = Path(tempfile.mkdtemp(prefix="bench_synth_"))
         try:
             start = time.perf_counter()
-            generate_dataset(folder, shapes, seed=r, preview=False, progress=False, workers=workers)
+            generate_dataset(folder, shapes, seed=r, categories=categories, preview=False, progress=False, workers=workers)
             times.append(time.perf_counter() - start)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -54,8 +58,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shapes", type=int, default=99, help="shapes per end-to-end run")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--families", default="", help="comma-separated families to measure (default: all)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "synth.json"))
     args = parser.parse_args()
+    families = [f for f in args.families.split(",") if f]
+    names = [n for n in category_names() if not families or CATEGORIES[n].family in families]
 
     machine = {
         "cpu": cpu_model(),
@@ -64,9 +71,12 @@ def main() -> None:
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
-    results: dict = {"machine": machine, "shapes_per_run": args.shapes, "repeats": args.repeats, "end_to_end": {}}
+    results: dict = {
+        "machine": machine, "shapes_per_run": args.shapes, "repeats": args.repeats, "families": families or "all",
+        "categories": len(names), "end_to_end": {},
+    }
     for workers in (1, 2):
-        times = end_to_end(args.shapes, args.repeats, workers)
+        times = end_to_end(args.shapes, args.repeats, workers, names)
         median = statistics.median(times)
         results["end_to_end"][f"workers_{workers}"] = {
             "median_seconds": median,
@@ -76,7 +86,7 @@ def main() -> None:
 
     per_category = {}
     in_memory = []
-    for k, name in enumerate(category_names()):
+    for k, name in enumerate(names):
         times = []
         for r in range(args.repeats * 2):
             start = time.perf_counter()
