@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from patchalign3d.synth.categories import GroupSpec, category, chance, pick, uniform
-from patchalign3d.synth.living import blade, curve, eyes, on_ellipsoid, syn
+from patchalign3d.synth.living import blade, curve, eyes, syn
 from patchalign3d.synth.organic import Organic
 from patchalign3d.synth.parts import X, Y, Z, PartBuilder, box, lathe, rotation
 

@@ -12,7 +12,7 @@ import numpy as np
 from patchalign3d.synth.categories import GroupSpec, category, chance, pick, uniform
 from patchalign3d.synth.living import blade, curve, syn
 from patchalign3d.synth.organic import Organic
-from patchalign3d.synth.parts import X, Y, Z, PartBuilder, cylinder, lathe, revolve, rotation, sphere, tube
+from patchalign3d.synth.parts import Y, Z, PartBuilder, cylinder, lathe, revolve, rotation, sphere, tube
 
 
 def _around(angle: float) -> np.ndarray:
