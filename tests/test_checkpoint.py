@@ -96,7 +96,7 @@ def test_official_release_converts_and_reproduces_its_outputs(official, tmp_path
     reference, path = official
     config, unused = convert_official(path, tmp_path / "converted")
     assert unused == ["cls_head_finetune.0.weight"]
-    assert config.up_axis == "z" and config.text_dim == 48
+    assert config.model_up == "z" and config.text_dim == 48
     net, loaded = load_checkpoint(tmp_path / "converted")
     assert loaded.source["epoch"] == 42 and loaded.source["unused_keys"] == unused
     points = torch.randn(2, 2048, 3, generator=torch.Generator().manual_seed(1))
@@ -145,7 +145,8 @@ def test_round_trip_is_exact(tmp_path):
     net.eval()
     assert torch.equal(net(points)[0], loaded(points)[0])
     written = json.loads((folder / "config.json").read_text())
-    assert written["text_dim"] == 16 and written["model"]["encoder_preset"] == "tiny"
+    assert written["format_version"] == 2 and written["model"]["head_dim"] == 16
+    assert written["model"]["encoder_preset"] == "tiny" and "teacher" not in written
 
 
 def test_strict_load_lists_every_missing_unexpected_and_misshaped_key(tmp_path):
@@ -173,3 +174,48 @@ def test_load_explains_what_is_not_a_checkpoint(tmp_path):
     (folder / "config.json").write_text("{not json")
     with pytest.raises(PatchAlignError, match="not valid JSON"):
         load_checkpoint(folder)
+
+
+def test_version_1_configs_load_through_the_migration(tmp_path):
+    """A v1 config.json (up_axis, text_dim, a stage-1 teacher as "teacher:<id>") loads unchanged on disk."""
+    net, folder = save_tiny(tmp_path)
+    v2 = json.loads((folder / "config.json").read_text())
+    v1 = {key: value for key, value in v2.items() if key not in ("model_up", "stage")}
+    v1.update(format_version=1, up_axis="z", text_dim=16)
+    (folder / "config.json").write_text(json.dumps(v1))
+    _, config = load_checkpoint(folder)
+    assert (config.model_up, config.stage, config.text_encoder, config.teacher) == ("z", 2, "all-MiniLM-L6-v2", None)
+    assert json.loads((folder / "config.json").read_text()) == v1  # reading never rewrites
+
+    v1.update(stage=1, text_encoder="teacher:facebook/dinov2-base")
+    (folder / "config.json").write_text(json.dumps(v1))
+    _, config = load_checkpoint(folder)
+    assert (config.stage, config.teacher, config.text_encoder) == (1, "facebook/dinov2-base", None)
+
+    v1["text_dim"] = 17
+    (folder / "config.json").write_text(json.dumps(v1))
+    with pytest.raises(PatchAlignError, match="text_dim 17 != head size 16"):
+        load_checkpoint(folder)
+
+
+def test_config_keys_are_read_strictly(tmp_path):
+    _, folder = save_tiny(tmp_path)
+    values = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**values, "up_axis": "z"}))  # a v1 key in a v2 file
+    with pytest.raises(PatchAlignError, match=r"unknown key\(s\) \['up_axis'\]"):
+        load_checkpoint(folder)
+    (folder / "config.json").write_text(json.dumps({**values, "format_version": 3}))
+    with pytest.raises(PatchAlignError, match="format_version 3"):
+        load_checkpoint(folder)
+    (folder / "config.json").write_text(json.dumps({**values, "teacher": "facebook/dinov2-base"}))
+    with pytest.raises(PatchAlignError, match="stage-2 checkpoint names its text_encoder"):
+        load_checkpoint(folder)
+
+
+def test_a_stage_1_checkpoint_cannot_segment_but_says_why(tmp_path):
+    from patchalign3d.segment import PatchAlign3D
+
+    net = create_model("tiny", head_dim=16)
+    save_checkpoint(net, CheckpointConfig(model=net.config, teacher="facebook/dinov2-base", stage=1), tmp_path / "s1")
+    with pytest.raises(PatchAlignError, match="stage-1 checkpoint"):
+        PatchAlign3D.from_pretrained(tmp_path / "s1", device="cpu")

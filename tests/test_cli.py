@@ -149,7 +149,7 @@ def test_synth_then_evaluate_convert_and_precompute_from_the_command_line(tmp_pa
     assert main(["evaluate", "--dataset", "parts-mesh", "--root", str(glb_val), "--checkpoint", str(checkpoint),
                  "--out", str(tmp_path / "eval"), "--gallery", "1", "--convention", "skip-empty-union"]) == 0
     results = json.loads((tmp_path / "eval" / "results.json").read_text())
-    assert results["settings"]["iou_convention"] == "skip-empty-union" and results["settings"]["seed"] == 0
+    assert results["settings"]["convention"] == "skip-empty-union" and results["settings"]["seed"] == 0
     assert 0.0 <= results["summary"]["instance_miou"] <= 1.0
     assert main(["convert", "--dataset", "parts-mesh", "--root", str(glb_val), "--out", str(tmp_path / "npz")]) == 0
     assert len(list((tmp_path / "npz").rglob("*.npz"))) == len(list(glb_val.rglob("*.glb")))

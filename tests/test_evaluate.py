@@ -80,13 +80,13 @@ def test_scores_match_the_known_answers_and_every_file_states_the_settings(tmp_p
 
     data = json.loads((tmp_path / "results.json").read_text(), parse_constant=lambda c: pytest.fail(c))
     assert data["settings"]["checkpoint"] == "ckpt-A" and data["settings"]["text_encoder"] == "fake-text"
-    assert data["settings"]["seed"] == 3 and data["settings"]["iou_convention"] == "one"
+    assert data["settings"]["seed"] == 3 and data["settings"]["convention"] == "one"
     markdown = (tmp_path / "results.md").read_text()
     for needle in ("ckpt-A", "fake-text", "seed: 3", "IoU convention: one", "| swapped | 1 | 0.00 |"):
         assert needle in markdown
     rows = list(csv.DictReader((tmp_path / "per_shape.csv").open()))
     assert [r["shape_id"] for r in rows] == ["a1", "a2", "b1", "c1"]
-    assert {r["checkpoint"] for r in rows} == {"ckpt-A"} and {r["iou_convention"] for r in rows} == {"one"}
+    assert {r["checkpoint"] for r in rows} == {"ckpt-A"} and {r["convention"] for r in rows} == {"one"}
     assert rows[3]["miou"] == "0.0000" and rows[0]["num_points"] == "400"  # scored on all ground-truth points
     gallery = results["files"]["gallery"]
     # gallery=1: the single worst shape is the swapped one (IoU 0); memory kept bounded on the way

@@ -85,7 +85,7 @@ def test_accumulator_means_shapes_then_categories_never_weighting_by_count():
     assert acc.skipped_shapes == 1 and len(acc) == 4
     assert acc.per_category() == {"A": {"miou": pytest.approx(0.75), "shapes": 2}, "B": {"miou": pytest.approx(0.2), "shapes": 1}}
     summary = acc.summary()
-    assert summary["iou_convention"] == "skip-absent-gt" and summary["shapes"] == 4
+    assert summary["convention"] == "skip-absent-gt" and summary["shapes"] == 4
 
 
 def test_per_part_means_only_over_shapes_that_kept_the_part():

@@ -44,9 +44,9 @@ class UpDownNet(nn.Module):
         return features, centers, index
 
 
-def make_model(up_axis="y"):
-    config = CheckpointConfig(model=ModelConfig(encoder=PRESETS["tiny"], head_dim=4), text_encoder="fake", up_axis=up_axis)
-    net = UpDownNet(up_index=1 if up_axis == "y" else 2)
+def make_model(model_up="y"):
+    config = CheckpointConfig(model=ModelConfig(encoder=PRESETS["tiny"], head_dim=4), text_encoder="fake", model_up=model_up)
+    net = UpDownNet(up_index=1 if model_up == "y" else 2)
     return PatchAlign3D(net, config, FakeTextBank(["top", "bottom", "left", "right"]), torch.device("cpu"))
 
 

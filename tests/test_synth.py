@@ -7,10 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from patchalign3d.data.find3d import Find3DDataset, read_find3d_object
+from patchalign3d.data.find3d import STORED_POINTS, Find3DDataset, read_find3d_object
 from patchalign3d.data.parts_mesh import load_part_meshes
 from patchalign3d.synth.engine import (
-    NUM_POINTS,
     category_names,
     generate_dataset,
     generate_shape,
@@ -91,7 +90,7 @@ def test_masks_agree_with_point2face_and_face_part():
     made = make_shape("motorbike", seed=1, index=0)
     shape = made["shape"]
     part_of_point = shape.face_part[made["point2face"]]
-    assert made["points"].shape == (NUM_POINTS, 3)
+    assert made["points"].shape == (STORED_POINTS, 3)
     for label, mask in zip(made["mask_labels"], made["mask2points"]):
         members = shape.mask_parts[shape.mask_labels.index(label)]
         np.testing.assert_array_equal(mask, np.isin(part_of_point, members))
@@ -153,7 +152,7 @@ def test_generate_dataset_layout_splits_holdout_and_readers(tmp_path):
     assert len(manifest["shapes"]) == 16
     entry = next(e for e in manifest["shapes"] if e["category"] == "car")
     obj = read_find3d_object(tmp_path / "find3d", entry["name"])
-    assert obj["points"].shape == (NUM_POINTS, 3) and obj["rgb"].max() <= 1.0
+    assert obj["points"].shape == (STORED_POINTS, 3) and obj["rgb"].max() <= 1.0
     assert set(obj["mask_labels"]) <= {label["label"] for label in entry["labels"]}
     for label, mask in zip(obj["mask_labels"], obj["mask2points"]):
         assert mask.sum() == next(x["points"] for x in entry["labels"] if x["label"] == label)
@@ -162,7 +161,7 @@ def test_generate_dataset_layout_splits_holdout_and_readers(tmp_path):
     assert names == sorted({part["label"] for part in entry["parts"]})
     assert len(faces) == entry["num_faces"]
     shapes = Find3DDataset(tmp_path / "find3d", "train")
-    assert len(shapes) == 9 and shapes[0].masks.shape[1] == NUM_POINTS
+    assert len(shapes) == 9 and shapes[0].masks.shape[1] == STORED_POINTS
 
 
 def test_generate_dataset_is_byte_identical_for_a_seed_and_worker_count(tmp_path):

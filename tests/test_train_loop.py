@@ -62,7 +62,8 @@ def test_stage2_writes_a_checkpoint_that_segment_loads(layout, tmp_path, text_ca
 def test_stage1_then_stage2_trains_only_the_last_block_and_head(layout, tmp_path, text_cache):
     stage1 = train(tiny(1, layout, tmp_path / "s1", text_cache, "optim.epochs=2"))
     net1, config1 = load_checkpoint(stage1)
-    assert config1.stage == 1 and config1.model.head_dim == TEACHER_DIM and config1.text_encoder == "teacher:fake-teacher"
+    assert config1.stage == 1 and config1.model.head_dim == TEACHER_DIM and config1.teacher == "fake-teacher"
+    assert config1.text_encoder is None
     stage1_losses = [float(r["value"]) for r in read_log(tmp_path / "s1") if r["name"] == "train/loss"]
     assert all(0.0 <= loss <= 2.0 for loss in stage1_losses)  # 1 - cos lies in [0, 2]
 
@@ -175,5 +176,5 @@ def test_stage1_runs_on_synthetic_shapes_with_precomputed_targets(tmp_path, text
     options = [f"out_dir={tmp_path / 'run'}", "data.format=synth", f"data.root={tmp_path / 'synth'}", "optim.epochs=1"]
     final = train(load_config("tiny", options, stage=1))
     net, config = load_checkpoint(final)
-    assert config.stage == 1 and config.text_encoder == "teacher:random-tiny"
+    assert config.stage == 1 and config.teacher == "random-tiny" and config.text_encoder is None
     assert all(torch.isfinite(v).all() for v in net.state_dict().values() if v.is_floating_point())

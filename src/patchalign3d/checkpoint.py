@@ -3,16 +3,20 @@
 Our format is a folder with two files:
 
     model.safetensors   the network's state dict (no pickled code)
-    config.json         {"format": "patchalign3d", "format_version": 1,
+    config.json         {"format": "patchalign3d", "format_version": 2, "stage": 1 | 2,
                          "model": {"encoder": {...}, "head_dim": D, "logits": {...}},
-                         "text_encoder": "<TextEncoder id>", "text_dim": D,
-                         "up_axis": "y" | "z",            # the up axis of the frame the model was trained in
+                         "text_encoder": "<TextEncoder id>",   # stage 2: the space the head outputs
+                         "teacher": "<teacher id>",            # stage 1 instead: the features it predicts
+                         "model_up": "y" | "z",                # up axis of the frame the model was trained in
                          "normalization": "unit_sphere" | "box",
-                         "stage": 1 | 2, "source": {...free-form provenance...}}
+                         "source": {...free-form provenance...}}
 
-Loading is strict: every missing, unexpected or misshaped key is listed in the error. The official
-release (`patchalign3d.pt`, keys epoch/model/proj/temp/args) is read with `torch.load(weights_only=True)`,
-so no pickled code runs, and its Conv1d/Sequential names are mapped onto ours (`official_to_ours`).
+Loading is strict: every missing, unexpected or misshaped key of the weights is listed in the error,
+and config.json may hold no key this version does not know. Version 1 files (before the stage-1
+teacher had its own field) are migrated on reading by `migrate_config_v1`, the only place that knows
+their shape (docs/DESIGN.md#checkpoints). The official release (`patchalign3d.pt`, keys
+epoch/model/proj/temp/args) is read with `torch.load(weights_only=True)`, so no pickled code runs,
+and its Conv1d/Sequential names are mapped onto ours (`official_to_ours`).
 """
 
 from __future__ import annotations
@@ -28,63 +32,127 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from patchalign3d.errors import PatchAlignError
+from patchalign3d.geometry import NORMALIZATIONS, UP_AXES
 from patchalign3d.io import atomic_output
-from patchalign3d.model import LogitConfig, ModelConfig, PatchAlignNet, PRESETS
+from patchalign3d.model import PRESETS, RELEASED_LOGITS, ModelConfig, PatchAlignNet, create_model
 
 FORMAT_NAME = "patchalign3d"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
+RELEASED_TEXT_ENCODER = "open_clip:ViT-bigG-14/laion2b_s39b_b160k"
+"""The text encoder the official release was trained with (the paper's OpenCLIP ViT-bigG-14)."""
+
+_CONFIG_KEYS = {"format", "format_version", "stage", "model", "text_encoder", "teacher", "model_up",
+                "normalization", "source"}
 
 
 @dataclass
 class CheckpointConfig:
-    """What a checkpoint folder's config.json holds (see the module docstring)."""
+    """What a checkpoint folder's config.json holds (see the module docstring).
+
+    A stage-2 checkpoint names its `text_encoder`; a stage-1 checkpoint names its `teacher` instead
+    (its head predicts that teacher's patch features, it cannot score part names).
+    """
 
     model: ModelConfig
-    text_encoder: str
-    up_axis: str = "y"
+    text_encoder: str | None = None
+    teacher: str | None = None
+    model_up: str = "y"
     normalization: str = "unit_sphere"
     stage: int = 2
     source: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.stage not in (1, 2):
+            raise ValueError(f"stage must be 1 or 2, got {self.stage!r}")
+        space, other = ("teacher", "text_encoder") if self.stage == 1 else ("text_encoder", "teacher")
+        if not getattr(self, space) or getattr(self, other) is not None:
+            raise ValueError(f"a stage-{self.stage} checkpoint names its {space} (and no {other})")
+        if self.model_up not in UP_AXES:
+            raise ValueError(f"model_up must be one of {UP_AXES}, got {self.model_up!r}")
+        if self.normalization not in NORMALIZATIONS:
+            raise ValueError(f"normalization must be one of {sorted(NORMALIZATIONS)}, got {self.normalization!r}")
+
     @property
     def text_dim(self) -> int:
+        """Size of the head's output: the text embeddings' (stage 2) or the teacher's features' (stage 1)."""
         return self.model.head_dim
 
     def to_dict(self) -> dict:
+        space = {"teacher": self.teacher} if self.stage == 1 else {"text_encoder": self.text_encoder}
         return {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
-            "model": self.model.to_dict(),
-            "text_encoder": self.text_encoder,
-            "text_dim": self.text_dim,
-            "up_axis": self.up_axis,
-            "normalization": self.normalization,
             "stage": self.stage,
+            "model": self.model.to_dict(),
+            **space,
+            "model_up": self.model_up,
+            "normalization": self.normalization,
             "source": self.source,
         }
 
     @classmethod
     def from_dict(cls, values: dict, where: str = "config.json") -> "CheckpointConfig":
-        if values.get("format") != FORMAT_NAME:
-            raise PatchAlignError(f"{where}: not a patchalign3d checkpoint config (format={values.get('format')!r})")
-        if values.get("format_version", 0) > FORMAT_VERSION:
-            raise PatchAlignError(f"{where}: format_version {values['format_version']} is newer than this library reads")
+        if not isinstance(values, dict) or values.get("format") != FORMAT_NAME:
+            found = values.get("format") if isinstance(values, dict) else values
+            raise PatchAlignError(f"{where}: not a patchalign3d checkpoint config (format={found!r})")
+        version = values.get("format_version")
+        if version == 1:
+            values = migrate_config_v1(values, where)
+        elif version != FORMAT_VERSION:
+            raise PatchAlignError(f"{where}: format_version {version!r} is not one this library reads (1, 2)")
+        unknown = sorted(set(values) - _CONFIG_KEYS)
+        if unknown:
+            raise PatchAlignError(f"{where}: unknown key(s) {unknown} in a version-{FORMAT_VERSION} checkpoint config")
         try:
-            config = cls(
+            return cls(
                 model=ModelConfig.from_dict(values["model"]),
-                text_encoder=values["text_encoder"],
-                up_axis=values.get("up_axis", "y"),
-                normalization=values.get("normalization", "unit_sphere"),
-                stage=int(values.get("stage", 2)),
+                text_encoder=values.get("text_encoder"),
+                teacher=values.get("teacher"),
+                model_up=values["model_up"],
+                normalization=values["normalization"],
+                stage=int(values["stage"]),
                 source=values.get("source", {}),
             )
         except (KeyError, TypeError, ValueError) as error:
-            raise PatchAlignError(f"{where}: malformed checkpoint config ({error!r})") from None
-        if "text_dim" in values and int(values["text_dim"]) != config.text_dim:
-            raise PatchAlignError(f"{where}: text_dim {values['text_dim']} != head size {config.text_dim}")
-        return config
+            raise PatchAlignError(f"{where}: malformed checkpoint config ({error})") from None
+
+
+def migrate_config_v1(values: dict, where: str = "config.json") -> dict:
+    """A version-1 config.json dict -> the same checkpoint as version 2 (the file is not rewritten).
+
+    Version 1 kept the up axis as `up_axis` (default "y"), `normalization` and `stage` optional
+    (defaults "unit_sphere", 2), a redundant `text_dim` (must equal the head size), and stored a
+    stage-1 teacher in `text_encoder` as "teacher:<id>". Version 2 names them `model_up`,
+    `normalization`, `stage`, and keeps the teacher in `teacher`.
+    """
+    old = dict(values)
+    known = {"format", "format_version", "model", "text_encoder", "text_dim", "up_axis", "normalization",
+             "stage", "source"}
+    unknown = sorted(set(old) - known)
+    if unknown:
+        raise PatchAlignError(f"{where}: unknown key(s) {unknown} in a version-1 checkpoint config")
+    if "text_encoder" not in old or "model" not in old:
+        raise PatchAlignError(f"{where}: malformed checkpoint config (a version-1 file names model and text_encoder)")
+    text_dim = old.pop("text_dim", None)
+    head_dim = old["model"].get("head_dim") if isinstance(old["model"], dict) else None
+    if text_dim is not None and head_dim is not None and int(text_dim) != int(head_dim):
+        raise PatchAlignError(f"{where}: text_dim {text_dim} != head size {head_dim}")
+    space = str(old.pop("text_encoder"))
+    model_up = old.pop("up_axis", "y")
+    new = {
+        **old,
+        "format_version": FORMAT_VERSION,
+        "model_up": model_up,
+        "normalization": old.get("normalization", "unit_sphere"),
+        "stage": int(old.get("stage", 2)),
+    }
+    if space.startswith("teacher:"):
+        new["teacher"] = space[len("teacher:"):]
+    else:
+        new["text_encoder"] = space
+    return new
 
 
 def save_checkpoint(net: PatchAlignNet, config: CheckpointConfig, out_dir: str | Path) -> Path:
@@ -122,8 +190,7 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> tup
         state = load_file(str(weights_path))
     except Exception as error:  # safetensors raises its own error types for corrupt files
         raise PatchAlignError(f"{weights_path}: cannot read weights ({error})") from None
-    with torch.device("meta"):  # no random initialisation of weights that are about to be replaced
-        net = PatchAlignNet(config.model)
+    net = create_model(config.model, device="meta")  # no random initialisation of weights about to be replaced
     load_state_strict(net, state, where=str(weights_path))
     return net.to(device).eval(), config
 
@@ -215,12 +282,12 @@ def read_official(path: str | Path) -> dict:
 def convert_official(
     path: str | Path,
     out_dir: str | Path,
-    text_encoder: str = "open_clip:ViT-bigG-14/laion2b_s39b_b160k",
+    text_encoder: str = RELEASED_TEXT_ENCODER,
 ) -> tuple[CheckpointConfig, list[str]]:
     """Convert the official release file into our format; returns (its config, official keys left out).
 
     The released model was trained on y/z-swapped Objaverse points, so its frame is z-up; its logits
-    are the released code's scaled cosine (scale 1/0.07 learnt, clamp 100, no bias).
+    are the released code's (`RELEASED_LOGITS`, docs/DESIGN.md#logits).
     """
     checkpoint = read_official(path)
     state, unused = official_to_ours(checkpoint["model"])
@@ -229,9 +296,9 @@ def convert_official(
         raise PatchAlignError(f"{path}: 'proj' must hold the projector's weight and bias, found {sorted(proj)}")
     state["head.proj.weight"], state["head.proj.bias"] = proj["weight"], proj["bias"]
     temp = {key.removeprefix("temp."): value for key, value in checkpoint.get("temp", {}).items()}
-    log_scale = temp.get("log_scale", torch.tensor(math.log(1 / 0.07)))
+    log_scale = temp.get("log_scale", torch.tensor(math.log(RELEASED_LOGITS.init_scale)))
     state["logits.log_scale"] = log_scale.reshape(())
-    state["logits.bias"] = torch.tensor(0.0)
+    state["logits.bias"] = torch.tensor(RELEASED_LOGITS.init_bias)
 
     embed_dim = state["encoder.cls_token"].shape[-1] if "encoder.cls_token" in state else 384
     depth = len({k.split(".")[2] for k in state if k.startswith("encoder.blocks.")})
@@ -239,18 +306,14 @@ def convert_official(
     if (embed_dim, depth) != (encoder.embed_dim, encoder.depth):
         raise PatchAlignError(f"{path}: encoder is {depth} blocks of width {embed_dim}, expected the paper's 12 x 384")
     config = CheckpointConfig(
-        model=ModelConfig(
-            encoder=encoder,
-            head_dim=proj["weight"].shape[0],
-            logits=LogitConfig(init_scale=1 / 0.07, init_bias=0.0, learn_bias=False),
-        ),
+        model=ModelConfig(encoder=encoder, head_dim=proj["weight"].shape[0], logits=RELEASED_LOGITS),
         text_encoder=text_encoder,
-        up_axis="z",
+        model_up="z",
         normalization="unit_sphere",
         stage=2,
         source={"converted_from": Path(path).name, "epoch": _plain_number(checkpoint.get("epoch")), "unused_keys": unused},
     )
-    net = PatchAlignNet(config.model)
+    net = create_model(config.model)
     load_state_strict(net, state, where=str(path))
     save_checkpoint(net, config, out_dir)
     return config, unused

@@ -24,9 +24,11 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_shape_options(parser: argparse.ArgumentParser) -> None:
+    from patchalign3d.geometry import UP_AXES
+
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="shape files, folders or glob patterns")
     parser.add_argument("--out", default="patchalign3d_out", metavar="DIR", help="output folder")
-    parser.add_argument("--up", choices=("y", "z"), default="y",
+    parser.add_argument("--up", choices=UP_AXES, default="y",
                         help="up axis of the inputs (default y: glTF, ShapeNet, Objaverse)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the point sampling")
 
@@ -43,6 +45,12 @@ def _add_dataset_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from patchalign3d.checkpoint import RELEASED_TEXT_ENCODER
+    from patchalign3d.eval.metrics import CONVENTIONS, DEFAULT_CONVENTION
+    from patchalign3d.geometry import UP_AXES
+    from patchalign3d.segment import ASSIGN_MODES, DEFAULT_ASSIGN
+    from patchalign3d.stage1.teachers import DEFAULT_TEACHER
+
     parser = argparse.ArgumentParser(
         prog="patchalign3d", description="Zero-shot 3D part segmentation by text (PatchAlign3D)."
     )
@@ -53,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     names = segment.add_mutually_exclusive_group(required=True)
     names.add_argument("--parts", nargs="+", metavar="NAME", help="part names, e.g. --parts back seat leg arm")
     names.add_argument("--parts-file", metavar="FILE", help="a text file with one part name per line")
-    segment.add_argument("--assign", choices=("nearest", "membership"), default="nearest",
+    segment.add_argument("--assign", choices=ASSIGN_MODES, default=DEFAULT_ASSIGN,
                          help="patch -> point assignment (default: nearest patch centre)")
     segment.add_argument("--no-preview", action="store_true", help="do not write PNG previews")
     _add_model_options(segment)
@@ -69,14 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--part-names", default=None, metavar="TABLE",
                           help="ShapeNetPart name table: paper (default), find3d or shapenet")
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the per-shape point sampling")
-    evaluate.add_argument("--convention", default="one", choices=("one", "skip-empty-union", "skip-absent-gt"),
+    evaluate.add_argument("--convention", default=DEFAULT_CONVENTION, choices=CONVENTIONS,
                           help="IoU of a part absent from ground truth and prediction: 1 (PointNet++/Point-BERT, "
                                "default), skipped when the union is empty (Find3D), skipped when absent from "
                                "ground truth (PatchAlign3D release)")
     evaluate.add_argument("--score-on", default="all", choices=("all", "samples"),
                           help="score every ground-truth point (default) or only the sampled ones")
-    evaluate.add_argument("--assign", choices=("nearest", "membership"), default="nearest")
-    evaluate.add_argument("--up", choices=("y", "z"), default="y", help="up axis of the dataset (default y)")
+    evaluate.add_argument("--assign", choices=ASSIGN_MODES, default=DEFAULT_ASSIGN)
+    evaluate.add_argument("--up", choices=UP_AXES, default="y", help="up axis of the dataset (default y)")
     evaluate.add_argument("--gallery", type=int, default=4, help="best and worst shapes to picture (0: none)")
     _add_model_options(evaluate)
 
@@ -101,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     pre = commands.add_parser("precompute", help="stage-1 targets: render, run a 2D teacher, back-project to patches")
     pre.add_argument("--data", required=True, metavar="ROOT",
                      help="Find3D-layout root, synth output, or a folder of meshes")
-    pre.add_argument("--teacher", default="facebook/dinov2-base",
+    pre.add_argument("--teacher", default=DEFAULT_TEACHER,
                      help="DINOv2 hub name (warm cache) or local folder, random-tiny, or rgb")
     pre.add_argument("--views", type=int, default=10, help="views per shape")
     pre.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
@@ -122,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert = commands.add_parser("convert-checkpoint", help="convert the official patchalign3d.pt to our format")
     convert.add_argument("source", metavar="PATCHALIGN3D_PT")
     convert.add_argument("out_dir", metavar="OUT_DIR")
-    convert.add_argument("--text-encoder", default="open_clip:ViT-bigG-14/laion2b_s39b_b160k",
+    convert.add_argument("--text-encoder", default=RELEASED_TEXT_ENCODER,
                          help="text encoder id recorded in the config (default: the paper's OpenCLIP ViT-bigG-14)")
     return parser
 
@@ -288,7 +296,7 @@ def run_convert_checkpoint(args: argparse.Namespace) -> int:
 
     config, unused = convert_official(args.source, args.out_dir, text_encoder=args.text_encoder)
     print(f"wrote {args.out_dir} (encoder {config.model.encoder.depth}x{config.model.encoder.embed_dim}, "
-          f"text head {config.text_dim}-d, frame {config.up_axis}-up)")
+          f"text head {config.text_dim}-d, frame {config.model_up}-up)")
     if unused:
         print(f"left out {len(unused)} official keys that our model has no place for: {', '.join(unused)}")
     return 0

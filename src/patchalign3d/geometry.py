@@ -106,17 +106,23 @@ def normalize_box(points: torch.Tensor, extent: float = 0.75) -> torch.Tensor:
 NORMALIZATIONS = {"unit_sphere": normalize_unit_sphere, "box": normalize_box}
 
 
+UP_AXES = ("y", "z")
+"""The up axes a frame may have. Naming (docs/DESIGN.md#frames): ``up`` is the up axis of the points a
+function is given, ``data_up`` that of stored training data, ``model_up`` that of the frame a model
+was trained in (``model.up`` / ``data.up`` in training configs, ``model_up`` in checkpoint configs)."""
+
+
 def swap_yz(points: torch.Tensor) -> torch.Tensor:
     """Exchange the y and z axes (y-up <-> z-up, as the official loaders do). points: (..., 3)."""
     return points[..., [0, 2, 1]]
 
 
-def change_up_axis(points: torch.Tensor, source_up: str, target_up: str) -> torch.Tensor:
-    """Express points given with `source_up` as the up axis ("y" or "z") in a frame whose up is `target_up`.
+def change_up_axis(points: torch.Tensor, up: str, to_up: str) -> torch.Tensor:
+    """Express points whose up axis is `up` ("y" or "z") in a frame whose up axis is `to_up`.
 
     points: (..., 3). Returns (..., 3); the same tensor when the frames agree.
     """
-    for up in (source_up, target_up):
-        if up not in ("y", "z"):
-            raise ValueError(f"up axis must be 'y' or 'z', got {up!r}")
-    return points if source_up == target_up else swap_yz(points)
+    for axis in (up, to_up):
+        if axis not in UP_AXES:
+            raise ValueError(f"up axis must be one of {UP_AXES}, got {axis!r}")
+    return points if up == to_up else swap_yz(points)

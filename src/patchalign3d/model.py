@@ -237,16 +237,22 @@ class ProjectionHead(nn.Module):
 
 @dataclass(frozen=True)
 class LogitConfig:
-    """How cosine similarities become logits: s = cos * exp(log_scale) + bias.
+    """How cosine similarities become logits: s = cos * exp(log_scale) + bias (docs/DESIGN.md#logits).
 
-    Paper (SigLIP-style): temperature 0.1 (log_scale = log 10), bias -10, both learnable.
-    Released code: scale 1/0.07 clamped to <= 100, no bias (bias fixed at 0 and not trained).
+    The defaults are the paper's (`PAPER_LOGITS`); `RELEASED_LOGITS` are the released code's.
     """
 
     init_scale: float = 10.0
     init_bias: float = -10.0
     learn_bias: bool = True
     max_scale: float = 100.0
+
+
+PAPER_LOGITS = LogitConfig()
+"""The paper's SigLIP-style logits: temperature 0.1 (scale 10) and bias -10, both learnt."""
+
+RELEASED_LOGITS = LogitConfig(init_scale=1 / 0.07, init_bias=0.0, learn_bias=False)
+"""The released code's scaled cosine: scale 1/0.07 learnt (clamped to 100), no bias (fixed at 0)."""
 
 
 class PatchLogits(nn.Module):
@@ -268,7 +274,7 @@ class ModelConfig:
 
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     head_dim: int = 384
-    logits: LogitConfig = field(default_factory=LogitConfig)
+    logits: LogitConfig = PAPER_LOGITS
 
     def to_dict(self) -> dict:
         return {
@@ -307,9 +313,36 @@ class PatchAlignNet(nn.Module):
         return self.head(tokens), centers, patch_index
 
 
-def create_model(preset: str = "paper", head_dim: int = 384, **encoder_overrides) -> PatchAlignNet:
-    """Build a randomly initialised network from a named encoder preset ("paper", "small", "tiny")."""
+def encoder_config(preset: str = "paper", **overrides) -> EncoderConfig:
+    """The named encoder preset ("paper", "small", "tiny") with some of its fields replaced."""
     if preset not in PRESETS:
         raise ValueError(f"unknown encoder preset {preset!r}; choose one of {sorted(PRESETS)}")
-    encoder = EncoderConfig.from_dict({**PRESETS[preset].to_dict(), **encoder_overrides})
-    return PatchAlignNet(ModelConfig(encoder=encoder, head_dim=head_dim))
+    return EncoderConfig.from_dict({**PRESETS[preset].to_dict(), **overrides})
+
+
+def create_model(
+    preset: str | ModelConfig = "paper",
+    head_dim: int | None = None,
+    logits: LogitConfig | None = None,
+    *,
+    device: str | torch.device | None = None,
+    **encoder_overrides,
+) -> PatchAlignNet:
+    """The one builder of networks (open_clip's `create_model` role).
+
+    preset: an encoder preset name, its fields replaced by `encoder_overrides`, with a head of
+    `head_dim` (default 384) and `logits` (default `PAPER_LOGITS`); or a whole `ModelConfig` (what a checkpoint stores; the other arguments
+    must then be left out). device="meta" builds the modules without initialising any weight (what a
+    loader does before filling them). Returns the network in train mode, randomly initialised.
+    """
+    if isinstance(preset, ModelConfig):
+        if encoder_overrides or head_dim is not None or logits is not None:
+            raise ValueError("create_model: give either a ModelConfig or a preset with sizes, not both")
+        config = preset
+    else:
+        encoder = encoder_config(preset, **encoder_overrides)
+        config = ModelConfig(encoder=encoder, head_dim=head_dim or 384, logits=logits or PAPER_LOGITS)
+    if device is None:
+        return PatchAlignNet(config)
+    with torch.device(device):
+        return PatchAlignNet(config)

@@ -27,6 +27,9 @@ from patchalign3d.text import TextBank, validate_part_names
 
 DEFAULT_CHECKPOINT = Path(__file__).parent / "assets" / "default"
 ASSIGN_MODES = ("nearest", "membership")
+"""Patch -> point assignments: a point takes its nearest patch centre's scores, or the mean over the
+patches whose k neighbours hold it (docs/DESIGN.md#assignment)."""
+DEFAULT_ASSIGN = "nearest"
 
 
 @dataclass
@@ -94,6 +97,11 @@ class PatchAlign3D:
                 )
             path = DEFAULT_CHECKPOINT
         net, config = load_checkpoint(path, device)
+        if config.text_encoder is None and text_encoder is None:
+            raise PatchAlignError(
+                f"{path}: a stage-1 checkpoint (its head predicts {config.teacher!r} features, not text); "
+                "segment with a stage-2 checkpoint, e.g. one trained with model.init_from pointing here"
+            )
         bank = TextBank(text_encoder or config.text_encoder, cache_dir=cache_dir, device=str(device))
         return cls(net, config, bank, device, checkpoint_path=path)
 
@@ -112,7 +120,7 @@ class PatchAlign3D:
 
     def to_model_frame(self, points: torch.Tensor, up: str = "y") -> torch.Tensor:
         """(B, N, 3) points whose up axis is `up` -> normalised points in the model's training frame."""
-        points = change_up_axis(points, up, self.config.up_axis)
+        points = change_up_axis(points, up, self.config.model_up)
         return NORMALIZATIONS[self.config.normalization](points)
 
     @torch.inference_mode()
@@ -123,7 +131,7 @@ class PatchAlign3D:
 
     @torch.inference_mode()
     def predict(
-        self, points: torch.Tensor, part_embeddings: torch.Tensor, up: str = "y", assign: str = "nearest"
+        self, points: torch.Tensor, part_embeddings: torch.Tensor, up: str = "y", assign: str = DEFAULT_ASSIGN
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Per-point scores for a batch of sampled clouds.
 
@@ -166,7 +174,7 @@ class PatchAlign3D:
         shape: Shape | str | Path | np.ndarray,
         parts: list[str],
         up: str = "y",
-        assign: str = "nearest",
+        assign: str = DEFAULT_ASSIGN,
         seed: int = 0,
     ) -> Segmentation:
         """Segment one shape (a file path, a `Shape`, or an (N, 3) array of points) into `parts`."""

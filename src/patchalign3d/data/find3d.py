@@ -56,7 +56,9 @@ __all__ = [
     "split_find3d_name",
 ]
 
-NUM_VIEWS = 10
+STORED_POINTS = 5000
+"""Surface points per object in the Find3D layout (the data engine's; docs/DESIGN.md#data). The
+synthetic engine, the stage-1 mesh-folder mode and the parts-mesh reader store clouds of this size."""
 
 
 def split_find3d_name(name: str) -> tuple[str, str]:
@@ -135,7 +137,7 @@ def write_find3d_object(
         root: layout root (holds ``points/``, ``rendered/``, ``split/``).
         category: category name (may contain ``_``, no slashes).
         uid: object id (no ``_``, no slashes).
-        points: (N, 3) float surface points (Find3D uses N = 5000).
+        points: (N, 3) float surface points (Find3D uses N = STORED_POINTS = 5000).
         point2face: (N,) int triangle index of each point.
         normals: (N, 3) float or None (file not written).
         rgb: (N, 3) float in [0, 1] or None (file not written).

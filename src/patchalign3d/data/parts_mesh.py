@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from patchalign3d.data.base import LabelledShape, ShapeDataset, require_dir, require_file
+from patchalign3d.data.find3d import STORED_POINTS
 from patchalign3d.errors import PatchAlignError
 
 __all__ = ["part_label", "read_parts_mesh", "load_part_meshes", "PartsMeshFolder", "MESH_SUFFIXES"]
@@ -148,7 +149,7 @@ def _sample_surface(vertices, faces, count, rng):
 
 def read_parts_mesh(
     path: str | Path,
-    num_points: int = 5000,
+    num_points: int = STORED_POINTS,
     seed: int = 0,
     *,
     part_names: list[str] | None = None,
@@ -208,7 +209,7 @@ class PartsMeshFolder(ShapeDataset):
         root: str | Path,
         split: str | None = None,
         categories: list[str] | None = None,
-        num_points: int = 5000,
+        num_points: int = STORED_POINTS,
         seed: int = 0,
     ):
         base = require_dir(Path(root), "parts-mesh root")

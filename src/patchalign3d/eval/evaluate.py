@@ -36,7 +36,8 @@ from scipy.spatial import cKDTree
 
 from patchalign3d.data.base import LabelledShape, atomic_write_text
 from patchalign3d.errors import PatchAlignError
-from patchalign3d.eval.metrics import CONVENTION_NOTES, CONVENTIONS, PartIoUAccumulator
+from patchalign3d.eval.metrics import CONVENTION_NOTES, DEFAULT_CONVENTION, PartIoUAccumulator, check_convention
+from patchalign3d.segment import DEFAULT_ASSIGN
 
 __all__ = ["run_evaluation", "load_part_names_file", "sample_indices", "format_table"]
 
@@ -139,7 +140,7 @@ def _settings_lines(settings: dict) -> list[str]:
         f"checkpoint: {settings['checkpoint']}",
         f"text encoder: {settings['text_encoder']}",
         f"seed: {settings['seed']}",
-        f"IoU convention: {settings['iou_convention']} ({CONVENTION_NOTES[settings['iou_convention']]})",
+        f"IoU convention: {settings['convention']} ({CONVENTION_NOTES[settings['convention']]})",
         f"points per shape: {settings['num_points']} (scored on {settings['score_on']} points), "
         f"up axis: {settings['up']}, assignment: {settings['assign']}",
     ]
@@ -166,12 +167,12 @@ def _csv(results: dict, accumulator: PartIoUAccumulator, point_counts: list[int]
     settings = results["settings"]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["category", "shape_id", "num_points", "miou", "part_ious", "checkpoint", "text_encoder", "seed", "iou_convention"])
+    writer.writerow(["category", "shape_id", "num_points", "miou", "part_ious", "checkpoint", "text_encoder", "seed", "convention"])
     for record, count in zip(accumulator.records, point_counts):
         parts = ";".join(f"{n}={'' if math.isnan(v) else f'{v:.4f}'}" for n, v in zip(record.part_names, record.part_ious))
         writer.writerow([
             record.category, record.shape_id, count, "" if math.isnan(record.miou) else f"{record.miou:.4f}", parts,
-            settings["checkpoint"], settings["text_encoder"], settings["seed"], settings["iou_convention"],
+            settings["checkpoint"], settings["text_encoder"], settings["seed"], settings["convention"],
         ])  # fmt: skip
     return buffer.getvalue()
 
@@ -210,7 +211,7 @@ def _gallery(picks, predictions, settings, out_dir: Path) -> list[str]:
 
     folder = out_dir / "gallery"
     images, captions, written = [], [], []
-    meta = f"{settings['checkpoint']} | {settings['text_encoder']} | seed {settings['seed']} | IoU {settings['iou_convention']}"
+    meta = f"{settings['checkpoint']} | {settings['text_encoder']} | seed {settings['seed']} | IoU {settings['convention']}"
     for rank, (kind, index, record) in enumerate(picks):
         points, pred, gt = predictions[index]
         name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in record.shape_id)[:60]
@@ -232,12 +233,12 @@ def run_evaluation(
     dataset: Sequence[LabelledShape],
     out_dir: str | Path,
     seed: int = 0,
-    convention: str = "one",
+    convention: str = DEFAULT_CONVENTION,
     *,
     num_points: int | None = None,
     part_names: dict[str, list[str]] | None = None,
     up: str = "y",
-    assign: str = "nearest",
+    assign: str = DEFAULT_ASSIGN,
     score_on: str = "all",
     gallery: int = 4,
     checkpoint: str | None = None,
@@ -255,13 +256,12 @@ def run_evaluation(
         dataset: a reader yielding :class:`LabelledShape` (``__len__`` / ``__getitem__``).
         out_dir: output folder (created).
         seed: sampling seed (per shape, combined with its id).
-        convention: IoU convention for absent parts (``"one"``, ``"skip-empty-union"``,
-            ``"skip-absent-gt"``).
+        convention: IoU convention for absent parts, one of ``patchalign3d.eval.metrics.CONVENTIONS``.
         num_points: points per shape fed to the encoder (default: the checkpoint's, 2048).
         part_names: ``{category: names}`` replacing the dataset's names (a names file); the i-th name
             stands for ground-truth part i.
         up: the dataset's up axis (``"y"`` for every reader here).
-        assign: patch -> point assignment (``"nearest"`` or ``"membership"``).
+        assign: patch -> point assignment, one of ``patchalign3d.segment.ASSIGN_MODES``.
         score_on: ``"all"`` ground-truth points (labels carried back by nearest sampled point) or
             ``"samples"`` only.
         gallery: number of best and of worst shapes to render (0 = none).
@@ -272,8 +272,7 @@ def run_evaluation(
     """
     from tqdm.auto import tqdm
 
-    if convention not in CONVENTIONS:
-        raise PatchAlignError(f"IoU convention must be one of {list(CONVENTIONS)}, got {convention!r}")
+    check_convention(convention)
     if score_on not in SCORE_ON:
         raise PatchAlignError(f"score_on must be one of {list(SCORE_ON)}, got {score_on!r}")
     if len(dataset) == 0:
@@ -287,8 +286,8 @@ def run_evaluation(
         "checkpoint": checkpoint,
         "text_encoder": text_encoder,
         "seed": int(seed),
-        "iou_convention": convention,
-        "iou_convention_note": CONVENTION_NOTES[convention],
+        "convention": convention,
+        "convention_note": CONVENTION_NOTES[convention],
         "num_points": num_points,
         "score_on": score_on,
         "up": up,

@@ -5,7 +5,7 @@ ground truth is labelled (gt = -1 points are dropped before counting). The shape
 over its parts; **instance mIoU** is the mean over shapes and **category mIoU** the mean over
 categories of the per-category means. Nothing is weighted by batch or by point count.
 
-Codebases disagree on a part that a shape does not have, so ``absent`` names the convention:
+Codebases disagree on a part that a shape does not have, so ``convention`` names the rule:
 
 - ``"one"``: a part with an empty union (absent from ground truth *and* prediction) scores 1
   (PointNet++ / Point-BERT / DGCNN ShapeNetPart evaluation). A part predicted but absent from the
@@ -34,9 +34,13 @@ import numpy as np
 
 from patchalign3d.errors import PatchAlignError
 
-__all__ = ["CONVENTIONS", "part_iou", "shape_miou", "PartIoUAccumulator"]
+__all__ = ["CONVENTIONS", "DEFAULT_CONVENTION", "CONVENTION_NOTES", "part_iou", "shape_miou", "PartIoUAccumulator"]
 
 CONVENTIONS = ("one", "skip-empty-union", "skip-absent-gt")
+"""The IoU conventions for a part absent from a shape (module docstring); every evaluation names one."""
+
+DEFAULT_CONVENTION = "one"
+"""What ``patchalign3d evaluate`` uses unless told: the PointNet++ / Point-BERT ShapeNetPart rule."""
 
 CONVENTION_NOTES = {
     "one": "part absent from both ground truth and prediction scores IoU 1 (PointNet++/Point-BERT)",
@@ -45,17 +49,18 @@ CONVENTION_NOTES = {
 }
 
 
-def _check_convention(absent: str) -> str:
-    if absent not in CONVENTIONS:
-        raise PatchAlignError(f"IoU convention must be one of {list(CONVENTIONS)}, got {absent!r}")
-    return absent
+def check_convention(convention: str) -> str:
+    """`convention` itself if it names one of CONVENTIONS; else a PatchAlignError listing them."""
+    if convention not in CONVENTIONS:
+        raise PatchAlignError(f"IoU convention must be one of {list(CONVENTIONS)}, got {convention!r}")
+    return convention
 
 
 def part_iou(
     pred: np.ndarray,
     gt: np.ndarray,
     num_parts: int,
-    absent: str = "one",
+    convention: str = DEFAULT_CONVENTION,
     *,
     other: bool = False,
 ) -> np.ndarray:
@@ -68,13 +73,13 @@ def part_iou(
             bool multi-label masks (a point counts for every part whose mask holds it; points in no
             mask are ignored).
         num_parts: P, the number of candidate parts.
-        absent: IoU convention for absent parts, one of ``CONVENTIONS``.
+        convention: IoU convention for absent parts, one of ``CONVENTIONS``.
         other: allow the "none of these" prediction index ``num_parts``.
 
     Returns:
         (P,) float64 IoU per part; ``nan`` where the convention skips the part.
     """
-    _check_convention(absent)
+    check_convention(convention)
     if num_parts <= 0:
         raise PatchAlignError(f"num_parts must be positive, got {num_parts}")
     pred = np.asarray(pred)
@@ -110,9 +115,9 @@ def part_iou(
     in_gt = gt_masks.any(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         iou = inter / union
-    if absent == "one":
+    if convention == "one":
         iou[union == 0] = 1.0
-    elif absent == "skip-empty-union":
+    elif convention == "skip-empty-union":
         iou[union == 0] = np.nan
     else:  # skip-absent-gt
         iou[~in_gt] = np.nan
@@ -120,10 +125,10 @@ def part_iou(
 
 
 def shape_miou(
-    pred: np.ndarray, gt: np.ndarray, num_parts: int, absent: str = "one", *, other: bool = False
+    pred: np.ndarray, gt: np.ndarray, num_parts: int, convention: str = DEFAULT_CONVENTION, *, other: bool = False
 ) -> float:
     """Mean of :func:`part_iou` over the parts the convention keeps; ``nan`` if it keeps none."""
-    ious = part_iou(pred, gt, num_parts, absent, other=other)
+    ious = part_iou(pred, gt, num_parts, convention, other=other)
     kept = ious[~np.isnan(ious)]
     return float(kept.mean()) if kept.size else float("nan")
 
@@ -148,8 +153,8 @@ class PartIoUAccumulator:
     ``skipped_shapes`` and left out of every mean.
     """
 
-    def __init__(self, absent: str = "one"):
-        self.absent = _check_convention(absent)
+    def __init__(self, convention: str = DEFAULT_CONVENTION):
+        self.convention = check_convention(convention)
         self.records: list[ShapeRecord] = []
 
     def add(
@@ -164,7 +169,7 @@ class PartIoUAccumulator:
         other: bool = False,
     ) -> float:
         """Score one shape (see :func:`part_iou` for the arguments); returns its mIoU (nan if skipped)."""
-        ious = part_iou(pred, gt, num_parts, self.absent, other=other)
+        ious = part_iou(pred, gt, num_parts, self.convention, other=other)
         kept = ious[~np.isnan(ious)]
         miou = float(kept.mean()) if kept.size else float("nan")
         names = list(part_names) if part_names is not None else [str(i) for i in range(num_parts)]
@@ -215,8 +220,8 @@ class PartIoUAccumulator:
     def summary(self) -> dict:
         """Plain-JSON summary: convention, counts, instance / category mIoU, per-category table."""
         return {
-            "iou_convention": self.absent,
-            "iou_convention_note": CONVENTION_NOTES[self.absent],
+            "convention": self.convention,
+            "convention_note": CONVENTION_NOTES[self.convention],
             "shapes": len(self.records),
             "skipped_shapes": self.skipped_shapes,
             "instance_miou": self.instance_miou,

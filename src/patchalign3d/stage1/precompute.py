@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from patchalign3d.data.find3d import STORED_POINTS
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.stage1.targets import (
     TARGET_SUBDIR,
@@ -49,10 +50,10 @@ from patchalign3d.stage1.targets import (
     shape_targets,
     target_path,
 )
+from patchalign3d.stage1.teachers import DEFAULT_TEACHER
 
 log = logging.getLogger("patchalign3d.stage1.precompute")
 
-NUM_POINTS = 5000
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
 MESH_DIRS = ("glbs", "meshes")
 
@@ -498,7 +499,7 @@ def _already_done(path: Path, teacher_name: str) -> bool:
 
 def precompute(
     data_root: str | Path,
-    teacher: str = "facebook/dinov2-base",
+    teacher: str = DEFAULT_TEACHER,
     views: int = 10,
     device: str | torch.device | None = None,
     batch_size: int = 10,
@@ -511,7 +512,7 @@ def precompute(
     limit: int | None = None,
     subdir: str = TARGET_SUBDIR,
     save_point_features: bool = False,
-    num_points: int = NUM_POINTS,
+    num_points: int = STORED_POINTS,
     seed: int = 0,
     image_size: int = 500,
 ) -> dict:
@@ -519,7 +520,7 @@ def precompute(
 
     Args:
         data_root: a Find3D-layout root or a folder of meshes (module docstring).
-        teacher: ``"facebook/dinov2-base"`` (default), any DINOv2 hub name with a warm local cache or
+        teacher: ``DEFAULT_TEACHER`` (``"facebook/dinov2-base"``), any DINOv2 hub name with a warm local cache or
             a local folder, ``"random-tiny"`` (tests, smoke runs) or ``"rgb"`` (colours, for checking).
         views: views per shape (10 in the paper); stored renders give at most what they hold.
         device: teacher device (default, or ``"cuda"``: ``cuda:LOCAL_RANK`` when CUDA is there, else CPU).

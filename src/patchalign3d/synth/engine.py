@@ -23,14 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
+from patchalign3d.data.find3d import STORED_POINTS
+from patchalign3d.errors import PatchAlignError
 from patchalign3d.synth import categories_extra  # noqa: F401  (registers the extra categories)
 from patchalign3d.synth import categories_animals, categories_people, categories_plants  # noqa: F401
 from patchalign3d.synth.categories import CATEGORIES, CategorySpec
 from patchalign3d.synth.parts import PartBuilder, rotation
-from patchalign3d.errors import PatchAlignError
 
-NUM_POINTS = 5000
-"""Surface points per shape in the Find3D layout (SPEC §5)."""
 
 FRONTS = {"+x": 0.0, "-z": np.pi / 2, "-x": np.pi, "+z": -np.pi / 2}
 """Rotation about +y that turns the recipes' front (+x) to each supported front axis. ``front="any"``
@@ -216,7 +215,7 @@ def generate_shape(category: str, rng: np.random.Generator, front: str = "+x") -
 
 
 def sample_surface(
-    shape: SynthShape, rng: np.random.Generator, num_points: int = NUM_POINTS
+    shape: SynthShape, rng: np.random.Generator, num_points: int = STORED_POINTS
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Area-uniform surface samples of a shape.
 
@@ -307,7 +306,7 @@ def shape_uid(seed: int, index: int) -> str:
     return f"s{seed}i{index:06d}"
 
 
-def make_shape(category: str, seed: int, index: int, front: str = "+x", num_points: int = NUM_POINTS) -> dict:
+def make_shape(category: str, seed: int, index: int, front: str = "+x", num_points: int = STORED_POINTS) -> dict:
     """Generate shape ``index`` of the dataset made with ``seed``, with its surface samples.
 
     The generator is seeded by ``(seed, index)`` only. Returns a dict with ``shape``
@@ -384,7 +383,7 @@ def generate_dataset(
     holdout_categories: Sequence[str] = (),
     formats: Sequence[str] = ("glb", "find3d"),
     front: str = "+x",
-    num_points: int = NUM_POINTS,
+    num_points: int = STORED_POINTS,
     preview: bool = True,
     workers: int = 1,
     progress: bool = True,
@@ -475,7 +474,7 @@ def generate_dataset(
     summary = {
         "generator": "patchalign3d.synth.engine",
         **settings,
-        "up": "+y",
+        "up": "y",
         "split_counts": {s: len(v) for s, v in split_names.items()},
         "category_counts": {c: shape_categories.count(c) for c in names},
         "part_keys": {c: list(CATEGORIES[c].parts) for c in names},

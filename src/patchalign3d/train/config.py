@@ -20,7 +20,11 @@ from pathlib import Path
 import yaml
 
 from patchalign3d.errors import PatchAlignError
+from patchalign3d.eval.metrics import CONVENTIONS
+from patchalign3d.geometry import NORMALIZATIONS, UP_AXES
 from patchalign3d.model import PRESETS
+from patchalign3d.stage1.targets import TARGET_SUBDIR
+from patchalign3d.text import DEFAULT_TEXT_ENCODER
 from patchalign3d.train.data import Augmentation
 
 CONFIG_DIR = Path(__file__).parent / "configs"
@@ -33,7 +37,7 @@ class ModelSection:
     preset: str = "small"  # encoder preset of patchalign3d.model.PRESETS
     encoder: dict = field(default_factory=dict)  # EncoderConfig fields overriding the preset
     init_from: str | None = None  # checkpoint folder to start from (stage 2: the stage-1 checkpoint)
-    up_axis: str = "y"  # up axis of the frame the model trains in (recorded in the checkpoint)
+    up: str = "y"  # up axis of the frame the model trains in (recorded in the checkpoint as model_up)
     normalization: str = "unit_sphere"  # "unit_sphere" | "box" (recorded in the checkpoint)
 
 
@@ -43,17 +47,17 @@ class DataSection:
     root: str | None = None  # layout root; for "synth", where the engine writes (default OUT_DIR/synth-data)
     train_split: str = "train"
     val_split: str | None = "val"  # None: no validation
-    data_up: str = "y"  # up axis of the stored points (Find3D/Objaverse and the engine: y)
+    up: str = "y"  # up axis of the stored points (Find3D/Objaverse and the engine: y)
     max_shapes: int | None = None  # use only the first N training shapes (smoke runs)
     max_val_shapes: int | None = 200
     num_workers: int = 2
-    targets_subdir: str = "patch_dino"  # stage 1: cached targets under rendered/<item>/oriented/<this>/
+    targets_subdir: str = TARGET_SUBDIR  # stage 1: cached targets under rendered/<item>/oriented/<this>/
     synth: dict = field(default_factory=dict)  # keyword arguments of data.synth.generate_dataset
 
 
 @dataclass
 class TextSection:
-    encoder: str = "all-MiniLM-L6-v2"  # text encoder id (patchalign3d.text)
+    encoder: str = DEFAULT_TEXT_ENCODER  # text encoder id (patchalign3d.text)
     cache_dir: str | None = None  # embedding cache (default: patchalign3d.text.default_cache_dir())
 
 
@@ -87,7 +91,7 @@ class AugmentSection(Augmentation):
 @dataclass
 class EvalSection:
     every_epochs: int = 1  # validation (and benchmark) every N epochs and after the last; 0 = never
-    absent: str = "skip-empty-union"  # IoU convention of the validation mIoU (patchalign3d.eval.metrics)
+    convention: str = "skip-empty-union"  # IoU convention of the validation mIoU (patchalign3d.eval.metrics)
     benchmark: str | None = None  # stage 2: a layout of patchalign3d.data.registry (shapenetpart, partnete, ...)
     benchmark_root: str | None = None
     benchmark_split: str | None = None  # default: the layout's test split
@@ -133,13 +137,13 @@ CHOICES = {
     "device": None,
     "amp": ("auto", "off", "bf16", "fp16"),
     "freeze": ("auto", "paper", "released", "none"),
-    "model.up_axis": ("y", "z"),
-    "model.normalization": ("unit_sphere", "box"),
+    "model.up": UP_AXES,
+    "model.normalization": tuple(NORMALIZATIONS),
     "data.format": ("find3d", "synth"),
-    "data.data_up": ("y", "z"),
+    "data.up": UP_AXES,
     "loss.kind": ("paper", "released"),
     "optim.schedule": ("constant", "cosine"),
-    "eval.absent": ("one", "skip-empty-union", "skip-absent-gt"),
+    "eval.convention": CONVENTIONS,
 }
 
 

@@ -28,6 +28,7 @@ up to the non-determinism of CUDA kernels).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
 import math
 import os
@@ -51,7 +52,7 @@ from patchalign3d.errors import PatchAlignError
 from patchalign3d.geometry import gather_points
 from patchalign3d.io import atomic_output
 from patchalign3d.eval.metrics import part_iou
-from patchalign3d.model import EncoderConfig, LogitConfig, ModelConfig, PatchAlignNet, PRESETS
+from patchalign3d.model import PAPER_LOGITS, RELEASED_LOGITS, LogitConfig, ModelConfig, PatchAlignNet, create_model
 from patchalign3d.train.config import TrainConfig, config_to_dict
 from patchalign3d.train.data import (
     PartTextDataset,
@@ -212,35 +213,26 @@ class PartTextObjective(nn.Module):
 
 
 def logit_config(config: TrainConfig) -> LogitConfig:
-    """The paper's (scale 10, bias -10, both learnt) or the released (scale 1/0.07, no bias) logits."""
-    if config.loss.kind == "released":
-        base = LogitConfig(init_scale=1 / 0.07, init_bias=0.0, learn_bias=False)
-    else:
-        base = LogitConfig()
-    return LogitConfig(
-        init_scale=config.loss.init_scale if config.loss.init_scale is not None else base.init_scale,
-        init_bias=config.loss.init_bias if config.loss.init_bias is not None else base.init_bias,
-        learn_bias=base.learn_bias,
-        max_scale=base.max_scale,
-    )
+    """The loss's logits (`PAPER_LOGITS` or `RELEASED_LOGITS`), with `loss.init_scale` / `init_bias` applied."""
+    base = RELEASED_LOGITS if config.loss.kind == "released" else PAPER_LOGITS
+    overrides = {"init_scale": config.loss.init_scale, "init_bias": config.loss.init_bias}
+    return dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
 
 def build_network(config: TrainConfig, head_dim: int) -> PatchAlignNet:
     """A fresh network, its encoder taken from `model.init_from` when given (its head is dropped)."""
-    encoder = EncoderConfig.from_dict({**PRESETS[config.model.preset].to_dict(), **config.model.encoder})
-    init_state = None
-    if config.model.init_from:
-        init_net, init_config = load_checkpoint(config.model.init_from)
-        frame = (init_config.up_axis, init_config.normalization)
-        if frame != (config.model.up_axis, config.model.normalization):
-            raise PatchAlignError(
-                f"model.init_from={config.model.init_from}: trained in frame (up={frame[0]}, {frame[1]}) but this run "
-                f"uses (up={config.model.up_axis}, {config.model.normalization}); set model.up_axis/normalization to match"
-            )
-        encoder, init_state = init_config.model.encoder, init_net.encoder.state_dict()
-    net = PatchAlignNet(ModelConfig(encoder=encoder, head_dim=head_dim, logits=logit_config(config)))
-    if init_state is not None:
-        load_state_strict(net.encoder, init_state, where=str(config.model.init_from))
+    logits = logit_config(config)
+    if not config.model.init_from:
+        return create_model(config.model.preset, head_dim, logits, **config.model.encoder)
+    init_net, init_config = load_checkpoint(config.model.init_from)
+    frame = (init_config.model_up, init_config.normalization)
+    if frame != (config.model.up, config.model.normalization):
+        raise PatchAlignError(
+            f"model.init_from={config.model.init_from}: trained in frame (up={frame[0]}, {frame[1]}) but this run "
+            f"uses (up={config.model.up}, {config.model.normalization}); set model.up/normalization to match"
+        )
+    net = create_model(ModelConfig(encoder=init_config.model.encoder, head_dim=head_dim, logits=logits))
+    load_state_strict(net.encoder, init_net.encoder.state_dict(), where=str(config.model.init_from))
     return net
 
 
@@ -362,10 +354,11 @@ def text_bank(config: TrainConfig, vocabulary: list[str], ddp: Distributed) -> t
 def stage1_targets(root: Path, shapes, subdir: str):
     """(loader shape_index -> (centers (Gc, 3), features (Gc, D)), feature dim, teacher name)."""
     from patchalign3d.stage1.targets import read_record, target_path
+    from patchalign3d.stage1.teachers import DEFAULT_TEACHER
 
     names = shapes.names
     first = read_record(target_path(root, names[0], subdir))
-    teacher = str(first.get("teacher", "facebook/dinov2-base"))
+    teacher = str(first.get("teacher", DEFAULT_TEACHER))  # official files name no teacher: theirs is the default
     dim = int(first["patch_feats"].shape[-1])
     return _TargetLoader(root, names, subdir), dim, teacher
 
@@ -486,7 +479,7 @@ class RunLog:
 
 
 @torch.no_grad()
-def validate(net: PatchAlignNet, loader, stage: int, bank, loss_kind: str, absent: str, device) -> dict:
+def validate(net: PatchAlignNet, loader, stage: int, bank, loss_kind: str, convention: str, device) -> dict:
     """Validation loss, and for stage 2 the mean per-shape IoU of labelling each sampled point with the
     shape's own labels (nearest patch centre, argmax of cosine) against its label masks."""
     net.eval()
@@ -506,7 +499,7 @@ def validate(net: PatchAlignNet, loader, stage: int, bank, loss_kind: str, absen
                 continue
             predicted = point_scores[row, :, :labels].argmax(-1).cpu().numpy()
             masks = batch["membership"][row, :labels].cpu().numpy()
-            shape_ious = part_iou(predicted, masks, labels, absent)
+            shape_ious = part_iou(predicted, masks, labels, convention)
             if not np.isnan(shape_ious).all():
                 ious.append(float(np.nanmean(shape_ious)))
     results = {"val/loss": float(np.mean(losses)) if losses else float("nan")}
@@ -592,11 +585,11 @@ def _train(config: TrainConfig, ddp: Distributed, on_step) -> Path:
         datasets = [train_shapes] + ([val_shapes] if val_shapes else [])
         vocabulary = ddp.broadcast(build_vocabulary(*datasets) if ddp.is_main else None)
         bank = text_bank(config, vocabulary, ddp)
-        head_dim, space = bank.shape[1], config.text.encoder
+        head_dim, space = bank.shape[1], {"text_encoder": config.text.encoder}
     else:
         load_targets, head_dim, teacher = stage1_targets(root, train_shapes, config.data.targets_subdir)
         val_targets = stage1_targets(root, val_shapes, config.data.targets_subdir)[0] if val_shapes else None
-        space = f"teacher:{teacher}"
+        space = {"teacher": teacher}
     net = build_network(config, head_dim).to(device)
     freeze = config.freeze if config.freeze != "auto" else ("paper" if config.model.init_from else "none")
     if stage == 2 and freeze != "none" and not config.model.init_from:
@@ -606,7 +599,7 @@ def _train(config: TrainConfig, ddp: Distributed, on_step) -> Path:
 
     augmentation = config.augment if config.augment.enabled else None
     sample = dict(
-        num_points=net.config.encoder.num_points, data_up=config.data.data_up, model_up=config.model.up_axis,
+        num_points=net.config.encoder.num_points, data_up=config.data.up, model_up=config.model.up,
         normalization=config.model.normalization, seed=config.seed,
     )
 
@@ -621,7 +614,7 @@ def _train(config: TrainConfig, ddp: Distributed, on_step) -> Path:
     for name, param in net.named_parameters():
         param.requires_grad_(name in trainable)
     checkpoint_config = CheckpointConfig(
-        model=net.config, text_encoder=space, up_axis=config.model.up_axis,
+        model=net.config, **space, model_up=config.model.up,
         normalization=config.model.normalization, stage=stage,
         source={"trainer": "patchalign3d.train", "data": str(root), "freeze": freeze, "loss": config.loss.kind},
     )
@@ -743,7 +736,7 @@ def _train(config: TrainConfig, ddp: Distributed, on_step) -> Path:
         if ddp.is_main:
             save_checkpoint(net, checkpoint_config, out_dir / "last")
             if every and ((epoch + 1) % every == 0 or epoch + 1 == config.optim.epochs):
-                scores = validate(net, val_loader, stage, bank, config.loss.kind, config.eval.absent, device) if val_loader else {}
+                scores = validate(net, val_loader, stage, bank, config.loss.kind, config.eval.convention, device) if val_loader else {}
                 if stage == 2 and config.eval.benchmark:
                     scores.update(run_benchmark(net, checkpoint_config, config, benchmark,
                                                 out_dir / "benchmark" / f"epoch{epoch + 1}"))
