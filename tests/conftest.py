@@ -1,10 +1,12 @@
-"""Shared fixtures. Real data is read from ../shared/data beside the repository, never copied."""
+"""Shared fixtures. Real data is read from ../shared/data beside the repository (or the folder
+$PATCHALIGN3D_SHARED_DATA names, for checkouts kept elsewhere), never copied."""
 
+import os
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("PATCHALIGN3D_SHARED_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 
 from patchalign3d import text as T
+from patchalign3d.text import cache as text_cache
+from patchalign3d.text import encoders as text_encoders
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.text import (
     DEFAULT_TEXT_ENCODER,
@@ -139,7 +141,7 @@ def test_textbank_never_builds_encoder_when_all_names_cached(tmp_path, monkeypat
         built.append(name)
         return CountingEncoder(name)
 
-    monkeypatch.setattr(T, "create_text_encoder", factory)
+    monkeypatch.setattr(text_cache, "create_text_encoder", factory)  # what TextBank calls
     TextBank("fake-encoder", cache_dir=tmp_path).embed(["leg", "seat"])
     assert built == ["fake-encoder"]
     warm = TextBank("fake-encoder", cache_dir=tmp_path)
@@ -411,7 +413,7 @@ def test_hf_clip_missing_folder_and_uncached_hub_name_fail_fast(tmp_path):
 
 
 def test_hf_clip_rejects_non_clip_model_type():
-    folder = T._minilm_folder()  # a BERT checkpoint
+    folder = text_encoders._minilm_folder()  # a BERT checkpoint
     with pytest.raises(PatchAlignError, match="'bert' is not supported"):
         create_text_encoder(f"hf-clip:{folder}")
 
@@ -562,6 +564,6 @@ def test_minilm_matches_sentence_transformers(minilm):
     from sentence_transformers import SentenceTransformer
 
     texts = ["leg", "a table leg", "landing gear part", "fixing bracket", "the handle of a mug, curved"]
-    reference = SentenceTransformer(str(T._minilm_folder()), device="cpu").encode(
+    reference = SentenceTransformer(str(text_encoders._minilm_folder()), device="cpu").encode(
         texts, convert_to_tensor=True, normalize_embeddings=True)
     torch.testing.assert_close(minilm.encode(texts), reference.float().cpu(), atol=1e-5, rtol=1e-5)

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from patchalign3d.errors import PatchAlignError
+from patchalign3d.errors import PatchAlignError, first_line
 
 MESH_SUFFIXES = (".obj", ".ply", ".glb", ".gltf", ".off", ".stl")
 CLOUD_SUFFIXES = (".npz", ".npy", ".txt", ".pts", ".xyz")
@@ -168,7 +168,7 @@ def _read_trimesh(path: Path):
             f"{path}: cannot read {path.suffix.lower()} file (corrupt or truncated: neither valid binary nor text)"
         ) from None
     except Exception as exc:  # trimesh raises many types for bad files; all mean "cannot read"
-        raise PatchAlignError(f"{path}: cannot read {path.suffix.lower()} file ({_describe(exc)})") from None
+        raise PatchAlignError(f"{path}: cannot read {path.suffix.lower()} file ({first_line(exc)})") from None
 
     mesh_parts, cloud_parts = [], []
     for node_name in scene.graph.nodes_geometry:
@@ -247,7 +247,7 @@ def _read_npz(path: Path):
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as exc:
-        raise PatchAlignError(f"{path}: cannot read .npz file ({_describe(exc)})") from None
+        raise PatchAlignError(f"{path}: cannot read .npz file ({first_line(exc)})") from None
     colors = arrays.get("colors")
     if "points" in arrays:
         return _first_three_columns(arrays["points"], path, "points"), None, colors
@@ -266,7 +266,7 @@ def _read_npy(path: Path) -> np.ndarray:
     try:
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
-        raise PatchAlignError(f"{path}: cannot read .npy file ({_describe(exc)})") from None
+        raise PatchAlignError(f"{path}: cannot read .npy file ({first_line(exc)})") from None
     return _first_three_columns(array, path, "array")
 
 
@@ -292,7 +292,7 @@ def _read_text_points(path: Path) -> np.ndarray:
     try:
         text = path.read_text(encoding="utf-8", errors="strict")
     except (OSError, UnicodeDecodeError) as exc:
-        raise PatchAlignError(f"{path}: cannot read as text ({_describe(exc)})") from None
+        raise PatchAlignError(f"{path}: cannot read as text ({first_line(exc)})") from None
     lines = [line.strip() for line in text.splitlines()]
     lines = [line for line in lines if line and not line.startswith(("#", "//"))]
     start = 0
@@ -308,7 +308,7 @@ def _read_text_points(path: Path) -> np.ndarray:
             warnings.simplefilter("ignore")
             points = np.loadtxt(lines[start:], delimiter=delimiter, usecols=(0, 1, 2), dtype=np.float64, ndmin=2)
     except ValueError as exc:
-        raise PatchAlignError(f"{path}: not a table of numbers with >= 3 columns ({_describe(exc)})") from None
+        raise PatchAlignError(f"{path}: not a table of numbers with >= 3 columns ({first_line(exc)})") from None
     return points
 
 
@@ -321,12 +321,6 @@ def _is_numeric_row(line: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _describe(exc: BaseException) -> str:
-    """First line of an exception message, with its type when the message is empty."""
-    message = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {message[0][:200]}" if message else type(exc).__name__
 
 
 def _as_rgb_uint8(colors, count: int, what: str) -> np.ndarray:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from patchalign3d.errors import PatchAlignError
+from patchalign3d.errors import PatchAlignError, first_line
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -181,7 +181,7 @@ def load_dinov2(name_or_path: str) -> torch.nn.Module:
         raise PatchAlignError(
             f"teacher {source!r}: weights not found in the local {where}; download them once elsewhere with "
             f"`huggingface-cli download {source}` and copy the cache, or pass a local folder "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+            f"({first_line(exc)})"
         ) from None
     if config.model_type not in ("dinov2", "dinov2_with_registers"):
         raise PatchAlignError(f"teacher {source!r}: model type {config.model_type!r} is not DINOv2")
@@ -189,8 +189,7 @@ def load_dinov2(name_or_path: str) -> torch.nn.Module:
         return AutoModel.from_pretrained(source, local_files_only=True)
     except Exception as exc:
         raise PatchAlignError(
-            f"teacher {source!r}: cannot load the weights from the local files ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''})"
+            f"teacher {source!r}: cannot load the weights from the local files ({first_line(exc)})"
         ) from None
 
 

