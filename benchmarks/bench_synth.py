@@ -47,7 +47,7 @@ def end_to_end(shapes: int, repeats: int, workers: int, categories: list[str] | 
         folder = Path(tempfile.mkdtemp(prefix="bench_synth_"))
         try:
             start = time.perf_counter()
-            generate_dataset(folder, shapes, seed=r, categories=categories, preview=False, progress=False, workers=workers)
+            generate_dataset(folder, shapes, seed=r, categories=categories, progress=False, workers=workers)
             times.append(time.perf_counter() - start)
         finally:
             shutil.rmtree(folder, ignore_errors=True)

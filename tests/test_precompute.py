@@ -13,12 +13,12 @@ import torch
 import torch.nn.functional as F
 import trimesh
 
-from patchalign3d.data.find3d import write_find3d_object, write_find3d_split
+from patchalign3d.data.find3d import target_path, write_find3d_object, write_find3d_split
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.io import load_shape, sample_points
 from patchalign3d.stage1.precompute import discover_items, match_point_faces, precompute
 from patchalign3d.stage1.render import RenderMesh, egl_available, embree_available, find3d_cameras
-from patchalign3d.stage1.targets import load_patch_targets, read_record, target_path
+from patchalign3d.stage1.targets import load_patch_targets, read_record
 
 HAVE_RENDERER = egl_available()[0] or embree_available()[0]
 needs_renderer = pytest.mark.skipif(not HAVE_RENDERER, reason="neither a headless EGL context nor embreex is available")
@@ -168,7 +168,7 @@ def test_resume_skips_done_shapes_logs_failures_and_redoes_other_teachers(tmp_pa
     with caplog.at_level(logging.WARNING, logger="patchalign3d.stage1.precompute"):
         first = precompute(tmp_path, teacher="rgb", progress=False)
     assert first["done"] == 3 and list(first["failed"]) == [broken]
-    assert "point2face.pt: missing" in first["failed"][broken] and broken in caplog.text
+    assert "point2face.pt is missing" in first["failed"][broken] and broken in caplog.text
     failures = (tmp_path / "patch_dino-failures.txt").read_text()
     assert failures.startswith(f"{broken}\t")
     stamps = {name: target_path(tmp_path, name).stat().st_mtime_ns for name in names if name != broken}
@@ -216,7 +216,7 @@ def test_split_selects_items_and_bad_roots_raise(tmp_path):
     names, _ = write_fixture(tmp_path, count=3, meshes=False)
     summary = precompute(tmp_path, teacher="rgb", progress=False, split="val")
     assert summary["items"] == 1 and summary["done_items"] == names[-1:]
-    with pytest.raises(PatchAlignError, match="split file"):
+    with pytest.raises(PatchAlignError, match="split/test.txt is missing"):
         precompute(tmp_path, teacher="rgb", progress=False, split="test")
     with pytest.raises(PatchAlignError, match="not a folder"):
         precompute(tmp_path / "nowhere", teacher="rgb")
@@ -287,7 +287,7 @@ def test_synthetic_engine_output_gets_targets_matching_its_part_colours(tmp_path
     synth = pytest.importorskip("patchalign3d.synth.engine")
     if not hasattr(synth, "generate_dataset"):
         pytest.skip("the synthetic engine has no generate_dataset yet")
-    synth.generate_dataset(tmp_path, 3, seed=0, categories=["mug", "chair", "lamp"], preview=False, progress=False)
+    synth.generate_dataset(tmp_path, 3, seed=0, categories=["mug", "chair", "lamp"], progress=False)
     summary = precompute(tmp_path, teacher="rgb", progress=False, image_size=128, save_point_features=True)
     assert summary["mode"] == "find3d" and summary["rendered"] == summary["done"] == summary["items"] == 3, summary
     assert not summary["failed"]

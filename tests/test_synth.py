@@ -139,7 +139,7 @@ def test_front_axis_turns_the_cap_visor():
 def test_generate_dataset_layout_splits_holdout_and_readers(tmp_path):
     cats = ["mug", "chair", "table", "car"]
     summary = generate_dataset(tmp_path, 16, seed=3, categories=cats, val_fraction=0.25,
-                               holdout_categories=["mug"], preview=False, progress=False)
+                               holdout_categories=["mug"], progress=False)
     assert summary["split_counts"] == {"train": 9, "val": 3, "test": 4}
     split = {s: (tmp_path / "find3d" / "split" / f"{s}.txt").read_text().split() for s in ("train", "val", "test")}
     assert not (set(split["train"]) & set(split["val"])) and not (set(split["train"]) & set(split["test"]))
@@ -165,8 +165,8 @@ def test_generate_dataset_layout_splits_holdout_and_readers(tmp_path):
 
 
 def test_generate_dataset_is_byte_identical_for_a_seed_and_worker_count(tmp_path):
-    generate_dataset(tmp_path / "a", 5, seed=9, formats=("find3d",), preview=False, progress=False)
-    generate_dataset(tmp_path / "b", 5, seed=9, formats=("find3d",), preview=False, progress=False, workers=2)
+    generate_dataset(tmp_path / "a", 5, seed=9, formats=("find3d",), progress=False)
+    generate_dataset(tmp_path / "b", 5, seed=9, formats=("find3d",), progress=False, workers=2)
     files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a" / "find3d").rglob("*") if p.is_file())
     files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b" / "find3d").rglob("*") if p.is_file())
     assert files_a == files_b and len(files_a) > 5 * 5
@@ -176,20 +176,51 @@ def test_generate_dataset_is_byte_identical_for_a_seed_and_worker_count(tmp_path
 
 
 def test_rerun_with_same_settings_is_allowed_but_other_settings_are_refused(tmp_path):
-    generate_dataset(tmp_path, 3, seed=1, categories=["mug"], formats=("find3d",), preview=False, progress=False)
+    generate_dataset(tmp_path, 3, seed=1, categories=["mug"], formats=("find3d",), progress=False)
     first = (tmp_path / "find3d" / "split" / "train.txt").read_text()
-    generate_dataset(tmp_path, 3, seed=1, categories=["mug"], formats=("find3d",), preview=False, progress=False)
+    generate_dataset(tmp_path, 3, seed=1, categories=["mug"], formats=("find3d",), progress=False)
     assert (tmp_path / "find3d" / "split" / "train.txt").read_text() == first
     with pytest.raises(PatchAlignError, match="other settings"):
-        generate_dataset(tmp_path, 4, seed=1, categories=["mug"], formats=("find3d",), preview=False, progress=False)
+        generate_dataset(tmp_path, 4, seed=1, categories=["mug"], formats=("find3d",), progress=False)
 
 
-def test_preview_sheet_is_written(tmp_path):
+def _hues(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 3) floats in [0, 1] -> (hue in [0, 1), saturation) per row."""
+    high, low = rgb.max(1), rgb.min(1)
+    chroma = np.maximum(high - low, 1e-9)
+    r, g, b = rgb.T
+    hue = np.where(high == r, ((g - b) / chroma) % 6, np.where(high == g, (b - r) / chroma + 2, (r - g) / chroma + 4))
+    return hue / 6, (high - low) / np.maximum(high, 1e-9)
+
+
+def test_preview_sheet_shows_every_category_coloured_by_its_parts(tmp_path):
     from PIL import Image
 
-    summary = generate_dataset(tmp_path, 2, seed=0, categories=["mug", "lamp"], formats=("glb",), progress=False)
-    with Image.open(summary["preview"]) as image:
-        assert image.width > 200 and image.height > 100
+    from patchalign3d.eval.viz import part_palette
+    from patchalign3d.synth.preview import PREVIEW_SEED_OFFSET, preview_labels, write_preview
+
+    names, size, gap = ["mug", "lamp", "table"], 120, 8
+    path = write_preview(tmp_path / "preview.png", names, seed=0, size=size)
+    assert path.read_bytes() == write_preview(tmp_path / "again.png", names, seed=0, size=size).read_bytes()
+    with Image.open(path) as image:
+        sheet = np.asarray(image.convert("RGB"), dtype=np.float64) / 255
+    cell = (sheet.shape[1] - gap) // len(names) - gap  # one picture per category, side by side
+    tiles = []
+    for k, name in enumerate(names):
+        left = gap + k * (cell + gap)  # the picture's left part: its view panel (the legend is on the right)
+        tile = sheet[gap + cell // 20:gap + 2 * cell // 5, left + cell // 20:left + 2 * cell // 5].reshape(-1, 3)
+        tiles.append(tile)
+        _, labels = preview_labels(make_shape(name, 0, PREVIEW_SEED_OFFSET + k, "+x", 3000))
+        label_hues, _ = _hues(part_palette(len(labels)) / 255)
+        hue, saturation = _hues(tile)
+        coloured = saturation > 0.3  # drawn points; background, outlines and fog-washed far points are grey
+        assert coloured.mean() > 0.05, name
+        distance = np.abs(hue[coloured, None] - label_hues[None])
+        nearest = np.minimum(distance, 1 - distance).min(1)
+        assert np.mean(nearest < 0.04) > 0.95, name  # every colour drawn is one of this shape's labels'
+        shares = [np.mean(np.minimum(d, 1 - d) < 0.04) for d in distance.T]
+        assert sum(share > 0.005 for share in shares) >= 2, (name, shares)  # several parts, each in its colour
+    assert not np.array_equal(tiles[0], tiles[1]) and not np.array_equal(tiles[1], tiles[2])
 
 
 @pytest.mark.parametrize(
@@ -205,7 +236,7 @@ def test_preview_sheet_is_written(tmp_path):
     ],
 )
 def test_user_mistakes_raise_one_error_type(tmp_path, kwargs, message):
-    args = {"out_dir": tmp_path / "out", "num_shapes": 2, "seed": 0, "progress": False, "preview": False}
+    args = {"out_dir": tmp_path / "out", "num_shapes": 2, "seed": 0, "progress": False}
     args.update(kwargs)
     with pytest.raises(PatchAlignError, match=message):
         generate_dataset(**args)

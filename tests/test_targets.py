@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 import trimesh
 
+from patchalign3d.data.find3d import target_path
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.geometry import fps, knn, swap_yz
 from patchalign3d.stage1.render import EmbreeRenderer, GLRenderer, RenderMesh, egl_available, embree_available
@@ -20,7 +21,6 @@ from patchalign3d.stage1.targets import (
     read_record,
     save_record,
     shape_targets,
-    target_path,
 )
 from patchalign3d.stage1.teachers import make_teacher
 

@@ -81,7 +81,8 @@ def write_fixture(root, num_train: int = 8, num_val: int = 3, seed: int = 0, tar
 
 def write_targets(root, item_id, points, masks):
     """Stage-1 target file for a fake teacher whose point feature encodes the point's first part."""
-    from patchalign3d.stage1.targets import patch_record, pool_patches, save_record, target_path
+    from patchalign3d.data.find3d import target_path
+    from patchalign3d.stage1.targets import patch_record, pool_patches, save_record
 
     basis = torch.nn.functional.normalize(torch.randn(masks.shape[0], TEACHER_DIM, generator=torch.Generator().manual_seed(1)), dim=-1)
     first = torch.from_numpy(masks.argmax(0))

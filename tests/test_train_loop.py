@@ -167,7 +167,7 @@ def test_stage1_runs_on_synthetic_shapes_with_precomputed_targets(tmp_path, text
     from patchalign3d.synth.engine import generate_dataset
     from patchalign3d.stage1.precompute import RendererUnavailable, precompute
 
-    generate_dataset(tmp_path / "synth", 6, seed=1, categories=["chair", "mug"], val_fraction=0, preview=False,
+    generate_dataset(tmp_path / "synth", 6, seed=1, categories=["chair", "mug"], val_fraction=0,
                      progress=False)
     try:
         precompute(tmp_path / "synth", teacher="random-tiny", views=2, progress=False, image_size=96)

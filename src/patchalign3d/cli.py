@@ -266,12 +266,16 @@ def run_convert_dataset(args: argparse.Namespace) -> int:
 def run_synth(args: argparse.Namespace) -> int:
     from patchalign3d.synth.engine import generate_dataset
 
-    generate_dataset(
+    summary = generate_dataset(
         args.out, args.shapes, seed=args.seed, categories=args.categories, val_fraction=args.val_fraction,
-        holdout_categories=args.holdout_categories, formats=args.formats, front=args.front,
-        preview=not args.no_preview, workers=args.workers,
+        holdout_categories=args.holdout_categories, formats=args.formats, front=args.front, workers=args.workers,
     )
     print(f"wrote {args.shapes} shapes under {args.out} (listed in manifest.json)")
+    if not args.no_preview:
+        from patchalign3d.synth.preview import write_preview
+
+        path = write_preview(Path(args.out) / "preview.png", summary["categories"], args.seed, args.front)
+        print(f"wrote {path}")
     return 0
 
 

@@ -1,4 +1,8 @@
-"""Read and write the Find3D data-engine layout (PatchAlign3D's training data, SPEC section 5).
+"""Read and write the Find3D data-engine layout (PatchAlign3D's training data, docs/DESIGN.md#data).
+
+This module is the one owner of that layout: where its root is (`resolve_layout_root`), its split
+lists (`read_split`, `write_find3d_split`), every per-object path (`find3d_object_paths`) and the
+stage-1 target files kept beside the renders (`target_path`).
 
 Layout (root = the data engine's ``DATA_ROOT/labeled``), as written by Find3D's data engine
 (github.com/ziqi-ma/Find3D: ``dataengine/rendering/render_2d.py``, ``seg2d/merge_masks.py``,
@@ -18,6 +22,7 @@ Layout (root = the data engine's ``DATA_ROOT/labeled``), as written by Find3D's 
         masks/merged/mask_labels.txt           M lines, one part name per mask
         masks/merged/allmasks.pt               (M, H, W) 0/1 pixel masks
         masks/merged/mask2view.pt              (M,) view index 0..9 of each mask
+        patch_dino/patch_features.pt           stage-1 patch targets (patchalign3d.stage1.targets)
 
 The uid is the text after the last ``_`` of a split entry (Find3D splits the same way), so a uid
 never contains ``_``; a category may.
@@ -48,7 +53,14 @@ from patchalign3d.data.base import (
 from patchalign3d.errors import PatchAlignError
 
 __all__ = [
+    "STORED_POINTS",
+    "TARGET_SUBDIR",
     "Find3DDataset",
+    "resolve_layout_root",
+    "is_layout",
+    "read_split",
+    "target_path",
+    "read_find3d_points",
     "find3d_object_paths",
     "read_find3d_object",
     "write_find3d_object",
@@ -61,6 +73,50 @@ STORED_POINTS = 5000
 synthetic engine, the stage-1 mesh-folder mode and the parts-mesh reader store clouds of this size."""
 
 
+TARGET_SUBDIR = "patch_dino"
+"""Folder under ``rendered/<item>/oriented/`` holding an object's stage-1 targets (the release's name)."""
+TARGET_FILE = "patch_features.pt"
+
+
+LABELED_DIR = "labeled"
+"""The layout's folder inside the data engine's (and the official release's) ``DATA_ROOT``."""
+
+
+def resolve_layout_root(data_root: str | Path) -> Path:
+    """The layout root: ``data_root/labeled`` when it exists (the data engine's and the official
+    release's data root), else ``data_root`` itself."""
+    data_root = Path(data_root)
+    labeled = data_root / LABELED_DIR
+    return labeled if labeled.is_dir() else data_root
+
+
+def is_layout(folder: str | Path) -> bool:
+    """Whether ``folder`` looks like a layout root (holds ``points/``, ``rendered/`` or ``split/``)."""
+    return any((Path(folder) / name).is_dir() for name in ("points", "rendered", "split"))
+
+
+def split_path(root: str | Path, split: str) -> Path:
+    """``<root>/split/<split>.txt``."""
+    return Path(root) / "split" / f"{split}.txt"
+
+
+def list_splits(root: str | Path) -> list[str]:
+    """Names of the split lists a layout holds (``split/*.txt``), sorted."""
+    return sorted(path.stem for path in split_path(root, "*").parent.glob("*.txt"))
+
+
+def read_split(root: str | Path, split: str) -> list[str]:
+    """The entries of ``split/<split>.txt`` in file order (blank lines dropped, names not checked)."""
+    path = require_file(split_path(root, split), f"Find3D split {split!r}")
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def target_path(root: str | Path, name: str, subdir: str = TARGET_SUBDIR) -> Path:
+    """``<root>/rendered/<name>/oriented/<subdir>/patch_features.pt``: where an object's stage-1
+    targets live (the official release's location), for ``name`` = ``<category>_<uid>``."""
+    return Path(root) / "rendered" / name / "oriented" / subdir / TARGET_FILE
+
+
 def split_find3d_name(name: str) -> tuple[str, str]:
     """``"mug_0a1b..."`` -> ``("mug", "0a1b...")``: the uid is the text after the last underscore."""
     category, sep, uid = name.strip().rpartition("_")
@@ -69,10 +125,14 @@ def split_find3d_name(name: str) -> tuple[str, str]:
     return category, uid
 
 
+def _points_dir(root: str | Path, uid: str) -> Path:
+    return Path(root) / "points" / uid
+
+
 def find3d_object_paths(root: str | Path, category: str, uid: str) -> dict[str, Path]:
     """Every file path of one object in the layout (whether or not it exists)."""
     root = Path(root)
-    points_dir = root / "points" / uid
+    points_dir = _points_dir(root, uid)
     oriented = root / "rendered" / f"{category}_{uid}" / "oriented"
     merged = oriented / "masks" / "merged"
     return {
@@ -220,9 +280,26 @@ def write_find3d_split(root: str | Path, split: str, names: list[str]) -> Path:
     for name in names:
         split_find3d_name(str(name))
         lines.append(f"{name}\n")
-    path = Path(root) / "split" / f"{split}.txt"
+    path = split_path(root, split)
     atomic_write_text(path, "".join(lines))
     return path
+
+
+def read_find3d_points(root: str | Path, uid: str, what: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """An object's stored cloud: points (N, 3) float32 and point2face (N,) int64 (rounded when stored
+    as floats). Raises PatchAlignError naming a missing or malformed file."""
+    points_dir = _points_dir(root, uid)
+    points_path, faces_path = points_dir / "points.pt", points_dir / "point2face.pt"
+    what = what or f"Find3D object {uid}"
+    points = _load_tensor(require_file(points_path, what)).astype(np.float32)
+    if points.ndim != 2 or points.shape[1] != 3:
+        raise PatchAlignError(f"{points_path}: expected (N, 3) points, got {points.shape}")
+    if not np.isfinite(points).all():
+        raise PatchAlignError(f"{points_path}: NaN or infinite coordinates")
+    point2face = np.rint(_load_tensor(require_file(faces_path, what))).astype(np.int64).reshape(-1)
+    if point2face.shape != (len(points),):
+        raise PatchAlignError(f"{faces_path}: {len(point2face)} triangle ids for {len(points)} points")
+    return points, point2face
 
 
 def read_find3d_object(root: str | Path, name: str, *, views: bool = False) -> dict:
@@ -237,13 +314,8 @@ def read_find3d_object(root: str | Path, name: str, *, views: bool = False) -> d
     category, uid = split_find3d_name(name)
     paths = find3d_object_paths(root, category, uid)
     what = f"Find3D object {name}"
-    points = _load_tensor(require_file(paths["points"], what)).astype(np.float32)
-    if points.ndim != 2 or points.shape[1] != 3:
-        raise PatchAlignError(f"{paths['points']}: expected (N, 3) points, got {points.shape}")
+    points, point2face = read_find3d_points(root, uid, what)
     n = points.shape[0]
-    point2face = _load_tensor(require_file(paths["point2face"], what)).astype(np.int64).reshape(-1)
-    if point2face.shape != (n,):
-        raise PatchAlignError(f"{paths['point2face']}: expected ({n},), got {point2face.shape}")
     normals = _load_tensor(paths["normals"]).astype(np.float32) if paths["normals"].is_file() else None
     rgb = _load_tensor(paths["rgb"]).astype(np.float32) if paths["rgb"].is_file() else None
     mask2points = _load_tensor(require_file(paths["mask2points"], what)) > 0
@@ -305,8 +377,7 @@ class Find3DDataset(ShapeDataset):
     def __init__(self, root: str | Path, split: str = "train", categories: list[str] | None = None):
         self.root = require_dir(Path(root), "Find3D root")
         self.split = check_split(split, ("train", "val", "test"), "Find3DDataset")
-        split_file = require_file(self.root / "split" / f"{split}.txt", f"Find3D split {split!r}")
-        names = [line.strip() for line in split_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+        names = read_split(self.root, split)
         for name in names:
             split_find3d_name(name)
         if categories is not None:

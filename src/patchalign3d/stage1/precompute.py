@@ -30,7 +30,6 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -41,15 +40,24 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from patchalign3d.data.find3d import STORED_POINTS
-from patchalign3d.errors import PatchAlignError
-from patchalign3d.stage1.targets import (
+from patchalign3d.data.find3d import (
+    LABELED_DIR,
+    STORED_POINTS,
     TARGET_SUBDIR,
-    patch_record,
-    save_record,
-    shape_targets,
+    find3d_object_paths,
+    is_layout,
+    list_splits,
+    read_find3d_points,
+    read_split,
+    split_find3d_name,
+    split_path,
     target_path,
+    write_find3d_object,
+    write_find3d_split,
 )
+from patchalign3d.distributed import distributed
+from patchalign3d.errors import PatchAlignError
+from patchalign3d.stage1.targets import patch_record, save_record, shape_targets
 from patchalign3d.stage1.teachers import DEFAULT_TEACHER
 
 log = logging.getLogger("patchalign3d.stage1.precompute")
@@ -77,10 +85,6 @@ def _mesh_suffixes() -> tuple[str, ...]:
     return MESH_SUFFIXES
 
 
-def _is_layout(folder: Path) -> bool:
-    return any((folder / name).is_dir() for name in ("points", "rendered", "split"))
-
-
 def _loose_meshes(data_root: Path) -> list[Path]:
     """Mesh files under data_root, outside a ``labeled/`` layout folder, sorted."""
     suffixes = _mesh_suffixes()
@@ -88,7 +92,7 @@ def _loose_meshes(data_root: Path) -> list[Path]:
     for path in data_root.rglob("*"):
         if path.suffix.lower() in suffixes and path.is_file():
             relative = path.relative_to(data_root)
-            if relative.parts[0] == "labeled" or any(part.startswith(".") for part in relative.parts):
+            if relative.parts[0] == LABELED_DIR or any(part.startswith(".") for part in relative.parts):
                 continue
             found.append(path)
     return sorted(found)
@@ -111,15 +115,15 @@ def discover_items(data_root: str | Path, split: str | None = None) -> tuple[Pat
     data_root = Path(data_root).expanduser()
     if not data_root.is_dir():
         raise PatchAlignError(f"{data_root}: data root is not a folder")
-    if _is_layout(data_root):
+    if is_layout(data_root):
         return data_root, _find3d_items(data_root, split), "find3d"
     manifest_layout = _manifest_layout(data_root)
     if manifest_layout is not None:
         return manifest_layout, _find3d_items(manifest_layout, split), "find3d"
     meshes = _loose_meshes(data_root)
-    labeled = data_root / "labeled"
+    labeled = data_root / LABELED_DIR
     if not meshes:
-        if labeled.is_dir() and _is_layout(labeled):
+        if labeled.is_dir() and is_layout(labeled):
             return labeled, _find3d_items(labeled, split), "find3d"
         raise PatchAlignError(
             f"{data_root}: holds neither a Find3D layout (split/, points/, rendered/ or labeled/) nor mesh files"
@@ -133,27 +137,18 @@ def discover_items(data_root: str | Path, split: str | None = None) -> tuple[Pat
         items[f"{category}_{uid}"] = Item(f"{category}_{uid}", uid, path)
     selected = sorted(items.values(), key=lambda item: item.item_id)
     if split is not None:
-        wanted = set(_split_names(labeled, split))
+        wanted = set(read_split(labeled, split))
         selected = [item for item in selected if item.item_id in wanted]
     return labeled, selected, "meshes"
 
 
-def _split_names(layout_root: Path, split: str) -> list[str]:
-    path = layout_root / "split" / f"{split}.txt"
-    if not path.is_file():
-        raise PatchAlignError(f"{path}: split file does not exist")
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def _find3d_items(layout_root: Path, split: str | None) -> list[Item]:
-    from patchalign3d.data.find3d import split_find3d_name
-
     if split is not None:
-        names = set(_split_names(layout_root, split))
+        names = set(read_split(layout_root, split))
     else:
         names = set()
-        for split_file in sorted((layout_root / "split").glob("*.txt")) if (layout_root / "split").is_dir() else []:
-            names.update(line.strip() for line in split_file.read_text(encoding="utf-8").splitlines() if line.strip())
+        for listed in list_splits(layout_root):
+            names.update(read_split(layout_root, listed))
         rendered = layout_root / "rendered"
         if rendered.is_dir():
             names.update(path.name for path in rendered.iterdir() if path.is_dir())
@@ -186,7 +181,7 @@ def _manifest_layout(data_root: Path) -> Path | None:
     if manifest is None:
         return None
     layout = data_root / str(manifest["find3d_root"])
-    return layout if layout.is_dir() and _is_layout(layout) else None
+    return layout if layout.is_dir() and is_layout(layout) else None
 
 
 def _mesh_index(layout_root: Path) -> dict[str, Path]:
@@ -229,9 +224,8 @@ def _stored_views(layout_root: Path, item_id: str, views: int) -> tuple[np.ndarr
     """
     from PIL import Image
 
-    oriented = layout_root / "rendered" / item_id / "oriented"
-    pix2face_path = oriented / "pix2face.pt"
-    image_dir = oriented / "imgs"
+    paths = find3d_object_paths(layout_root, *split_find3d_name(item_id))
+    pix2face_path, image_dir = paths["pix2face"], paths["imgs"]
     if not pix2face_path.is_file() or not image_dir.is_dir():
         return None
     files = sorted(p for p in image_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
@@ -262,36 +256,16 @@ def _stored_views(layout_root: Path, item_id: str, views: int) -> tuple[np.ndarr
     return np.stack(chosen_images), np.stack(chosen_maps)
 
 
-def _load_points(layout_root: Path, uid: str) -> tuple[np.ndarray, np.ndarray]:
-    from patchalign3d.data.find3d import _load_tensor
-
-    points_dir = layout_root / "points" / uid
-    points_path, faces_path = points_dir / "points.pt", points_dir / "point2face.pt"
-    for path in (points_path, faces_path):
-        if not path.is_file():
-            raise PatchAlignError(f"{path}: missing")
-    points = _load_tensor(points_path).astype(np.float32).reshape(-1, 3)
-    point2face = np.rint(_load_tensor(faces_path)).astype(np.int64).reshape(-1)
-    if len(point2face) != len(points):
-        raise PatchAlignError(f"{faces_path}: {len(point2face)} triangle ids for {len(points)} points")
-    if not np.isfinite(points).all():
-        raise PatchAlignError(f"{points_path}: NaN or infinite coordinates")
-    return points, point2face
-
-
 def _sample_mesh_points(layout_root: Path, item: Item, num_points: int, seed: int) -> None:
     """Write points.pt / point2face.pt (rendering frame) and empty masks for a loose mesh."""
-    from patchalign3d.data.find3d import split_find3d_name, write_find3d_object
     from patchalign3d.io import load_shape, sample_points
-    from patchalign3d.stage1.render import MESH_EXTENT
+    from patchalign3d.stage1.render import find3d_mesh_frame
 
     shape = load_shape(item.mesh)
     if shape.faces is None:
         raise PatchAlignError(f"{item.mesh}: is a point cloud; stage-1 targets need a mesh")
     points, point2face = sample_points(shape, num_points, seed=seed)
-    vertices = shape.vertices.astype(np.float64)
-    center = vertices.mean(0)
-    scale = MESH_EXTENT / float(np.abs(vertices - center).max())
+    center, scale = find3d_mesh_frame(shape.vertices)  # the frame the mesh is rendered in
     points = ((points - center) * scale).astype(np.float32)
     category, uid = split_find3d_name(item.item_id)
     write_find3d_object(
@@ -425,9 +399,9 @@ def _prepare(
     """Read or make everything one shape needs before the teacher: points and views."""
     from patchalign3d.stage1.render import load_render_mesh
 
-    if mode == "meshes" and not (layout_root / "points" / item.uid / "points.pt").is_file():
+    if mode == "meshes" and not _has_points(layout_root, item):
         _sample_mesh_points(layout_root, item, num_points, seed)
-    points, point2face = _load_points(layout_root, item.uid)
+    points, point2face = read_find3d_points(layout_root, item.uid, item.item_id)
     stored = None if force_render else _stored_views(layout_root, item.item_id, views)
     if stored is not None:
         images, pix2face = stored
@@ -447,36 +421,7 @@ def _prepare(
 
 
 # --------------------------------------------------------------------------------------------
-# distribution
-
-
-def _distributed() -> tuple[int, int, bool]:
-    """(rank, world_size, created): from an initialised torch.distributed group, else from torchrun's
-    environment (initialising a gloo / nccl group then), else (0, 1)."""
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size(), False
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
-    if world > 1 and dist.is_available() and "MASTER_ADDR" in os.environ and "MASTER_PORT" in os.environ:
-        if torch.cuda.is_available():
-            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")) % torch.cuda.device_count())
-            dist.init_process_group("nccl")
-        else:
-            dist.init_process_group("gloo")
-        return dist.get_rank(), dist.get_world_size(), True
-    return rank, world, False
-
-
-def _gather(summary: dict, world: int) -> list[dict]:
-    import torch.distributed as dist
-
-    if world > 1 and dist.is_available() and dist.is_initialized():
-        gathered: list = [None] * world
-        dist.all_gather_object(gathered, summary)
-        return gathered
-    return [summary]
+# the runner
 
 
 def _already_done(path: Path, teacher_name: str) -> bool:
@@ -493,15 +438,11 @@ def _already_done(path: Path, teacher_name: str) -> bool:
     return record.get("teacher", teacher_name) == teacher_name
 
 
-# --------------------------------------------------------------------------------------------
-# the runner
-
-
 def precompute(
     data_root: str | Path,
     teacher: str = DEFAULT_TEACHER,
     views: int = 10,
-    device: str | torch.device | None = None,
+    device: str | torch.device | None = "auto",
     batch_size: int = 10,
     progress: bool = True,
     skip_existing: bool = True,
@@ -523,7 +464,8 @@ def precompute(
         teacher: ``DEFAULT_TEACHER`` (``"facebook/dinov2-base"``), any DINOv2 hub name with a warm local cache or
             a local folder, ``"random-tiny"`` (tests, smoke runs) or ``"rgb"`` (colours, for checking).
         views: views per shape (10 in the paper); stored renders give at most what they hold.
-        device: teacher device (default, or ``"cuda"``: ``cuda:LOCAL_RANK`` when CUDA is there, else CPU).
+        device: teacher device (default ``"auto"``: this rank's GPU when CUDA is there, else the CPU;
+            see :func:`patchalign3d.distributed.resolve_device`).
         batch_size: views per teacher forward pass.
         progress: show a progress bar (rank 0) with shapes per second.
         skip_existing: keep target files already made with this teacher (and official files).
@@ -557,14 +499,11 @@ def precompute(
         log.warning("%s: no shapes found", layout_root)
     if limit is not None:
         items = items[: max(0, int(limit))]
-    rank, world, created_group = _distributed()
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    try:
-        if device is None or str(device) == "cuda":
-            device = f"cuda:{local_rank % torch.cuda.device_count()}" if torch.cuda.is_available() else "cpu"
-        model = make_teacher(teacher, device)
+    with distributed(device) as ddp:
+        rank, world = ddp.rank, ddp.world_size
+        model = make_teacher(teacher, ddp.device)
         mine = [item for index, item in enumerate(items) if index % world == rank]
-        renderers = _RendererPool(renderer, local_rank if str(device).startswith("cuda") else None, image_size)
+        renderers = _RendererPool(renderer, ddp.device.index if ddp.device.type == "cuda" else None, image_size)
         summary = {
             "done": [],
             "skipped": 0,
@@ -632,17 +571,12 @@ def precompute(
                 bar.set_postfix(failed=len(summary["failed"]), refresh=False)
         bar.close()
         summary["seconds"] = time.perf_counter() - start
-        merged = _merge(_gather(summary, world))
-        if mode == "meshes" and rank == 0:
+        merged = _merge(ddp.gather(summary))
+        if mode == "meshes" and ddp.is_main:
             _write_mesh_split(layout_root, items)
-        if rank == 0:
+        if ddp.is_main:
             _write_failures(layout_root, subdir, merged["failed"])
-        _barrier(world)
-    finally:
-        if created_group:
-            import torch.distributed as dist
-
-            dist.destroy_process_group()
+        ddp.barrier()
     merged.update(
         layout_root=str(layout_root),
         mode=mode,
@@ -669,28 +603,20 @@ def _merge(summaries: list[dict]) -> dict:
     return merged
 
 
-def _barrier(world: int) -> None:
-    import torch.distributed as dist
-
-    if world > 1 and dist.is_available() and dist.is_initialized():
-        dist.barrier()
+def _has_points(layout_root: Path, item: Item) -> bool:
+    return find3d_object_paths(layout_root, *split_find3d_name(item.item_id))["points"].is_file()
 
 
 def _write_mesh_split(layout_root: Path, items: list[Item]) -> None:
     """List every loose mesh with stored points in split/train.txt (keeping entries already there)."""
-    from patchalign3d.data.base import atomic_write_text
-
-    path = layout_root / "split" / "train.txt"
-    names = []
-    if path.is_file():
-        names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    names = read_split(layout_root, "train") if split_path(layout_root, "train").is_file() else []
     known = set(names)
     for item in items:
-        if item.item_id not in known and (layout_root / "points" / item.uid / "points.pt").is_file():
+        if item.item_id not in known and _has_points(layout_root, item):
             names.append(item.item_id)
             known.add(item.item_id)
     if names:
-        atomic_write_text(path, "".join(f"{name}\n" for name in names))
+        write_find3d_split(layout_root, "train", names)
 
 
 def _write_failures(layout_root: Path, subdir: str, failed: dict[str, str]) -> None:

@@ -119,17 +119,25 @@ class RenderMesh:
         return RenderMesh(normalize_vertices(self.vertices), self.faces, self.vertex_colors, self.uv, self.textures)
 
 
-def normalize_vertices(vertices: np.ndarray, extent: float = MESH_EXTENT) -> np.ndarray:
-    """Find3D's ``normalize_mesh``: centre on the vertex mean, scale the largest |coordinate| to ``extent``.
+def find3d_mesh_frame(vertices: np.ndarray, extent: float = MESH_EXTENT) -> tuple[np.ndarray, float]:
+    """Find3D's ``normalize_mesh`` as a transform: x -> (x - centre) * scale centres a mesh on its
+    vertex mean and scales its largest |coordinate| to ``extent`` (the frame it is rendered in).
 
-    vertices: (V, 3). Returns (V, 3) float32.
+    vertices: (V, 3). Returns (centre (3,) float64, scale). Points sampled on the mesh go through the
+    same transform to stay on it.
     """
     vertices = np.asarray(vertices, dtype=np.float64)
-    centered = vertices - vertices.mean(axis=0)
-    scale = float(np.abs(centered).max())
-    if not scale > 0:
+    center = vertices.mean(axis=0)
+    radius = float(np.abs(vertices - center).max())
+    if not radius > 0:
         raise PatchAlignError("render mesh: all vertices coincide; nothing to render")
-    return (centered * (extent / scale)).astype(np.float32)
+    return center, extent / radius
+
+
+def normalize_vertices(vertices: np.ndarray, extent: float = MESH_EXTENT) -> np.ndarray:
+    """Vertices (V, 3) in Find3D's rendering frame (`find3d_mesh_frame`). Returns (V, 3) float32."""
+    center, scale = find3d_mesh_frame(vertices, extent)
+    return ((np.asarray(vertices, dtype=np.float64) - center) * scale).astype(np.float32)
 
 
 def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:

@@ -1,5 +1,5 @@
 """Stage-1 targets: back-project teacher features onto the stored surface points, pool them into patches,
-and read / write the per-shape cache (SPEC §3; stage 1 only).
+and read / write the per-shape cache (docs/DESIGN.md#stage-1; stage 1 only).
 
 Per shape, from V views (images + ``pix2face``) and the stored cloud (``points.pt``, ``point2face.pt``):
 
@@ -13,8 +13,8 @@ Per shape, from V views (images + ``pix2face``) and the stored cloud (``points.p
 4. Features are L2-normalised; patches are FPS (128) + kNN (32) on the full stored cloud; a patch's
    target is the L2-normalised mean of its 32 point features.
 
-The cache file is the official release's, so its precomputed features load unchanged:
-``<layout>/rendered/<category>_<uid>/oriented/patch_dino/patch_features.pt``, a dict with
+The cache file is the official release's, so its precomputed features load unchanged: at
+``patchalign3d.data.find3d.target_path`` (``rendered/<category>_<uid>/oriented/patch_dino/patch_features.pt``), a dict with
 ``item_id`` (str), ``feature_dim`` (int), ``img_size`` (int, teacher input side), ``centers_idx``
 (G,) int64, ``centers_xyz`` (G, 3) float32, ``patch_idx`` (G, M) int64, ``point2center`` (N,)
 int64 and ``patch_feats`` (G, D) float16. Coordinates are those of ``points.pt`` with y and z
@@ -33,6 +33,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from patchalign3d.data.find3d import TARGET_SUBDIR, resolve_layout_root, target_path
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.geometry import fps, gather_points, knn, swap_yz
 from patchalign3d.io import atomic_output
@@ -40,8 +41,6 @@ from patchalign3d.io import atomic_output
 NUM_GROUPS = 128
 GROUP_SIZE = 32
 FILL_NEIGHBORS = 20
-TARGET_SUBDIR = "patch_dino"
-TARGET_FILE = "patch_features.pt"
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,11 +278,6 @@ def shape_targets(
 # the cache file
 
 
-def target_path(layout_root: str | Path, item_id: str, subdir: str = TARGET_SUBDIR) -> Path:
-    """``<layout_root>/rendered/<item_id>/oriented/<subdir>/patch_features.pt`` (the official location)."""
-    return Path(layout_root) / "rendered" / item_id / "oriented" / subdir / TARGET_FILE
-
-
 def patch_record(
     patches: PatchTargets, item_id: str, teacher_name: str, img_size: int, num_views: int, point_feats: torch.Tensor | None = None
 ) -> dict:
@@ -361,11 +355,3 @@ def load_patch_targets(
         record.get("patch_idx", empty).long(),
         record.get("point2center", empty).long(),
     )
-
-
-def resolve_layout_root(data_root: str | Path) -> Path:
-    """The Find3D layout root: ``data_root/labeled`` when it exists (the data engine's and the official
-    release's data root), else ``data_root`` itself."""
-    data_root = Path(data_root)
-    labeled = data_root / "labeled"
-    return labeled if labeled.is_dir() else data_root

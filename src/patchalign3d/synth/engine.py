@@ -4,8 +4,9 @@
 :mod:`.categories` and :mod:`.categories_extra`): a triangle mesh whose every face
 belongs to a part, each part named by a label drawn from the names a labeller might use for it,
 some points carrying two labels. ``generate_dataset(out_dir, ...)`` writes many of them as GLB
-files (one node per label) and in the Find3D layout (SPEC §5: 5,000 surface points, their
-triangles, normals, colours, multi-label masks, split lists), with a manifest and a preview sheet.
+files (one node per label) and in the Find3D layout (docs/DESIGN.md#data: 5,000 surface points, their
+triangles, normals, colours, multi-label masks, split lists), with a manifest. The preview sheet of
+the categories is drawn by :mod:`.preview` (the engine itself draws nothing).
 
 Frame: y up, objects face ``front`` (+x by default, as in the ShapeNetPart files: the visor of a
 cap and the nose of a skateboard point to +x there), centred on the bounding box and scaled into
@@ -384,7 +385,6 @@ def generate_dataset(
     formats: Sequence[str] = ("glb", "find3d"),
     front: str = "+x",
     num_points: int = STORED_POINTS,
-    preview: bool = True,
     workers: int = 1,
     progress: bool = True,
 ) -> dict:
@@ -392,12 +392,11 @@ def generate_dataset(
 
     Layout::
 
-        out_dir/find3d/...                         Find3D layout (SPEC §5): points/<uid>/*.pt,
+        out_dir/find3d/...                         Find3D layout: points/<uid>/*.pt,
                                                    rendered/<category>_<uid>/oriented/masks/merged/,
                                                    split/{train,val,test}.txt
         out_dir/glb/<split>/<category>/<uid>.glb   one node per part label (parts-named meshes)
         out_dir/manifest.json                      settings, vocabulary, every shape's parts/labels
-        out_dir/preview.png                        one shape per category, coloured by part
 
     Args:
         categories: category names (default: all, see :func:`category_names`), dealt round-robin.
@@ -482,8 +481,6 @@ def generate_dataset(
         "find3d_root": "find3d" if "find3d" in formats else None,
         "glb_root": "glb" if "glb" in formats else None,
     }
-    if preview:
-        summary["preview"] = str(write_preview(out_dir / "preview.png", names, int(seed), front))
     manifest = dict(summary, shapes=entries)
     atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, indent=1))
     summary["manifest"] = str(out_dir / "manifest.json")
@@ -511,29 +508,3 @@ def _check_previous_run(out_dir: Path, settings: dict) -> None:
             f"{out_dir}: holds synthetic shapes made with other settings ({', '.join(changed)}); "
             "choose an empty folder or delete it first"
         )
-
-
-def write_preview(
-    path: str | os.PathLike, categories: Sequence[str] | None = None, seed: int = 0, front: str = "+x",
-    per_category: int = 1, size: int = 220, columns: int = 8,
-) -> Path:
-    """PNG sheet of ``per_category`` shapes per category, points coloured by part label.
-
-    Uses the project's point renderer (:func:`patchalign3d.eval.viz.render_preview`) and
-    :func:`patchalign3d.eval.viz.contact_sheet`; shapes are drawn with seeds ``(seed, 10**6 + k)``,
-    apart from any dataset shape. Returns the path.
-    """
-    from patchalign3d.eval.viz import contact_sheet, render_preview
-
-    names = list(categories) if categories else category_names()
-    pictures, captions = [], []
-    for k, name in enumerate(names):
-        for j in range(per_category):
-            made = make_shape(name, seed, 10**6 + k * per_category + j, front, 3000)
-            shape = made["shape"]
-            labels = list(dict.fromkeys(shape.part_names))
-            point_label = np.array([labels.index(shape.part_names[p]) for p in shape.face_part[made["point2face"]]])
-            pictures.append(render_preview(made["points"], point_label, labels, None, views=["3/4"], size=size, show_share=False))
-            captions.append(name)
-    contact_sheet(pictures, path, columns=columns, captions=captions)
-    return Path(path)

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import yaml
 
+from patchalign3d.data.find3d import TARGET_SUBDIR
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.eval.metrics import CONVENTIONS
 from patchalign3d.geometry import NORMALIZATIONS, UP_AXES
 from patchalign3d.model import PRESETS
-from patchalign3d.stage1.targets import TARGET_SUBDIR
 from patchalign3d.text import DEFAULT_TEXT_ENCODER
 from patchalign3d.train.data import Augmentation
 

@@ -47,6 +47,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from patchalign3d.data.find3d import resolve_layout_root, split_path, target_path
 from patchalign3d.checkpoint import CheckpointConfig, load_checkpoint, load_state_strict, save_checkpoint
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.geometry import gather_points
@@ -303,8 +304,6 @@ def make_scheduler(optimizer, config: TrainConfig, total_steps: int) -> torch.op
 
 def open_data(config: TrainConfig, ddp: Distributed):
     """(layout root, train shapes, val shapes or None); the synthetic engine writes its data first if needed."""
-    from patchalign3d.stage1.targets import resolve_layout_root
-
     root = config.data.root
     if config.data.format == "synth":  # the engine writes <root>/find3d (+ manifest); generated once, by rank 0
         engine_root = Path(root or Path(config.out_dir) / "synth-data")
@@ -325,7 +324,7 @@ def open_data(config: TrainConfig, ddp: Distributed):
     val_shapes = None
     split = config.data.val_split
     if split and config.eval.every_epochs:
-        listed = root / "split" / f"{split}.txt"
+        listed = split_path(root, split)
         if listed.is_file() and listed.read_text(encoding="utf-8").strip():
             val_shapes = open_shapes(root, split, config.data.max_val_shapes, spread=True)
         elif ddp.is_main:
@@ -353,7 +352,7 @@ def text_bank(config: TrainConfig, vocabulary: list[str], ddp: Distributed) -> t
 
 def stage1_targets(root: Path, shapes, subdir: str):
     """(loader shape_index -> (centers (Gc, 3), features (Gc, D)), feature dim, teacher name)."""
-    from patchalign3d.stage1.targets import read_record, target_path
+    from patchalign3d.stage1.targets import read_record
     from patchalign3d.stage1.teachers import DEFAULT_TEACHER
 
     names = shapes.names
