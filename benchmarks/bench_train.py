@@ -3,7 +3,7 @@
     python benchmarks/bench_train.py                 # writes benchmarks/results/train.json
     python benchmarks/bench_train.py --steps 3 --presets cpu
 
-What is timed: one optimizer step of the real objectives of `patchalign3d.train.loop` (forward, loss,
+What is timed: one optimizer step of the real objectives of `patchalign3d.train.objectives` (forward, loss,
 backward, AdamW) on batches shaped like the preset's (2048 points, 128 patches of 32; stage 2 with
 8 labels per shape), after warm-up steps. Data loading is left out (it runs in DataLoader workers
 beside the step); the end-to-end rate of a real run is in its log.csv (`train/shapes_per_s`).
@@ -51,8 +51,8 @@ def _batch(stage: int, batch_size: int, num_points: int, device: torch.device, g
 
 def run_case(preset: str, stage: int, freeze: str, steps: int, warmup: int, device_name: str, queue) -> None:
     from patchalign3d.train import load_config
-    from patchalign3d.train.loop import (
-        DistillationObjective, PartTextObjective, build_network, make_optimizer, set_train_mode,
+    from patchalign3d.train.objectives import (
+        DistillationObjective, PartTextObjective, build_network, make_optimizer, precision, set_train_mode,
         trainable_parameter_names,
     )
 
@@ -69,8 +69,7 @@ def run_case(preset: str, stage: int, freeze: str, steps: int, warmup: int, devi
     bank = torch.nn.functional.normalize(torch.randn(VOCABULARY, head_dim), dim=-1).to(device)
     objective = DistillationObjective(net) if stage == 1 else PartTextObjective(net, bank, config.loss.kind)
     optimizer = make_optimizer(net, config)
-    amp = config.amp if config.amp != "auto" else ("bf16" if device.type == "cuda" else "off")
-    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(amp)
+    amp, dtype = precision(config, device)
     generator = torch.Generator().manual_seed(0)
     batch = _batch(stage, config.optim.batch_size, net.config.encoder.num_points, device, generator)
     if device.type == "cuda":

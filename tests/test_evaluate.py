@@ -145,7 +145,9 @@ def test_bad_arguments(tmp_path):
 
 @pytest.mark.slow
 def test_real_model_on_real_shapenetpart_samples(shared_data, tmp_path, monkeypatch):
-    """Whole path with the real encoder (random tiny weights), MiniLM text and the real files."""
+    """Whole path with the real encoder (random tiny weights), MiniLM text and the real files: every shape
+    is scored on all its points, under skip-absent-gt exactly its ground-truth parts get an IoU, the means
+    are those of the rows, and the numbers follow the seed (the weights are random: no score is expected)."""
     from patchalign3d.checkpoint import save_checkpoint
     from patchalign3d.data import ShapeNetPartPackedNpz, ShapeNetPartTxt
     from patchalign3d.model import create_model
@@ -157,11 +159,27 @@ def test_real_model_on_real_shapenetpart_samples(shared_data, tmp_path, monkeypa
     model = PatchAlign3D.from_pretrained(tmp_path / "ckpt", device="cpu")
     shapes = list(ShapeNetPartTxt(shared_data / "shapenetpart_samples", "train", missing="skip"))
     shapes += list(ShapeNetPartPackedNpz(shared_data / "shapenetpart_cap_tp3d" / "shapenetpart_cap_val_gridsampled.npz"))
-    results = run_evaluation(model, shapes, tmp_path / "out", seed=0, convention="skip-absent-gt",
-                             checkpoint=str(tmp_path / "ckpt"), gallery=1, progress=False, echo=None)
+
+    def evaluate(seed, out, gallery=0):
+        return run_evaluation(model, shapes, tmp_path / out, seed=seed, convention="skip-absent-gt",
+                              checkpoint=str(tmp_path / "ckpt"), gallery=gallery, progress=False, echo=None)
+
+    results = evaluate(0, "out", gallery=1)
     summary = results["summary"]
     assert summary["shapes"] == 8 and set(summary["per_category"]) == {"Cap", "Skateboard", "Table"}
-    assert 0.0 <= summary["instance_miou"] <= 1.0 and 0.0 <= summary["category_miou"] <= 1.0
     assert results["settings"]["text_encoder"] == "all-MiniLM-L6-v2"
     assert results["settings"]["num_points"] == model.config.model.encoder.num_points
+    with open(tmp_path / "out" / "per_shape.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["shape_id"] for row in rows] == [shape.shape_id for shape in shapes]
+    for row, shape in zip(rows, shapes):
+        assert int(row["num_points"]) == shape.num_points  # scored on every ground-truth point
+        scored = {pair.split("=")[0] for pair in row["part_ious"].split(";") if pair.split("=")[1]}
+        present = {shape.part_names[label] for label in np.unique(shape.labels) if label >= 0}
+        assert scored == present, shape.shape_id  # skip-absent-gt: the parts of the ground truth, no other
+    mious = np.array([float(row["miou"]) for row in rows])
+    assert summary["instance_miou"] == pytest.approx(mious.mean(), abs=1e-4)
+    per_category = [mious[[row["category"] == c for row in rows]].mean() for c in sorted(summary["per_category"])]
+    assert summary["category_miou"] == pytest.approx(np.mean(per_category), abs=1e-4)
+    assert evaluate(1, "other")["summary"]["per_part"] != summary["per_part"]  # another seed, other samples
     assert (tmp_path / "out" / "gallery" / "contact_sheet.png").is_file()

@@ -30,7 +30,6 @@ from patchalign3d.text import (
     clean_part_name,
     create_text_encoder,
     embed_part_names,
-    text_encoder_dim,
     validate_part_names,
 )
 
@@ -293,16 +292,7 @@ def test_warm_cache_embed_in_fresh_process_skips_transformers(tmp_path):
     torch.testing.assert_close(torch.load(tmp_path / "out.pt"), expected)
 
 
-# ------------------------------------------------------------------ names and dims
-
-
-def test_text_encoder_dim_known_without_loading():
-    assert text_encoder_dim(DEFAULT_TEXT_ENCODER) == 384
-    assert text_encoder_dim("sentence-transformers/all-MiniLM-L6-v2") == 384
-    assert text_encoder_dim("open_clip:ViT-bigG-14/laion2b_s39b_b160k") == 1280
-    assert text_encoder_dim("hf-clip:laion/CLIP-ViT-bigG-14-laion2B-39B-b160k") == 1280
-    assert text_encoder_dim("open_clip:ViT-B-32-quickgelu/openai") == 512
-    assert text_encoder_dim("something-else") is None
+# ------------------------------------------------------------------ names
 
 
 def test_create_text_encoder_rejects_unknown_names():
@@ -357,7 +347,7 @@ def test_hf_clip_folder_loads_text_tower_and_matches_clipmodel(tiny_clip_folder)
     folder, model, tok = tiny_clip_folder
     name = f"hf-clip:{folder}"
     enc = create_text_encoder(name)
-    assert enc.name == name and enc.dim == 24 == text_encoder_dim(name)
+    assert enc.name == name and enc.dim == 24
     texts = ["leg", "a seat part", "wing"]
     got = enc.encode(texts)
     with torch.no_grad():
@@ -379,7 +369,7 @@ def test_hf_clip_text_only_checkpoint_with_default_projection(tmp_path):
     tok.save_pretrained(tmp_path)
     name = f"hf-clip:{tmp_path}"
     enc = create_text_encoder(name)
-    assert enc.dim == text_encoder_dim(name) == config.projection_dim
+    assert enc.dim == config.projection_dim
     assert enc.encode(["seat", "leg part"]).shape == (2, config.projection_dim)
 
 
@@ -439,7 +429,7 @@ def test_hf_siglip_folder_pads_to_context_and_matches_siglipmodel(tmp_path):
     tok.save_pretrained(tmp_path)
     name = f"hf-clip:{tmp_path}"
     enc = create_text_encoder(name)
-    assert enc.dim == 32 == text_encoder_dim(name)
+    assert enc.dim == 32
     texts = ["leg", "a seat part"]
     ids = tok(texts, padding="max_length", max_length=16, return_tensors="pt")["input_ids"]
     with torch.no_grad():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import numpy as np
 import pytest
@@ -12,7 +13,8 @@ from patchalign3d.checkpoint import load_checkpoint
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.model import create_model
 from patchalign3d.train import load_config, train
-from patchalign3d.train.loop import trainable_parameter_names
+from patchalign3d.train.objectives import trainable_parameter_names
+from patchalign3d.train.validation import selection_score
 from test_train_data import TEACHER_DIM, make_shape, write_fixture
 
 
@@ -149,10 +151,27 @@ def test_benchmark_scores_pick_the_best_checkpoint(layout, tmp_path, text_cache,
     options = ["optim.epochs=2", "eval.benchmark=shapenetpart", f"eval.benchmark_root={shared_data / 'shapenetpart_samples'}",
                "eval.benchmark_split=test", "eval.benchmark_reader_options={missing: skip}"]
     train(tiny(2, layout, tmp_path / "run", text_cache, *options))
-    rows = [r for r in read_log(tmp_path / "run") if r["name"] == "bench/instance_miou"]
-    assert len(rows) == 2 and all(0.0 <= float(r["value"]) <= 1.0 for r in rows)
-    assert (tmp_path / "run" / "benchmark" / "epoch2" / "results.json").is_file()
-    assert (tmp_path / "run" / "best" / "model.safetensors").is_file()
+    scores = [float(r["value"]) for r in read_log(tmp_path / "run") if r["name"] == "bench/instance_miou"]
+    assert len(scores) == 2
+    for epoch, score in enumerate(scores, start=1):  # the log holds what the epoch's benchmark files say
+        results = json.loads((tmp_path / "run" / "benchmark" / f"epoch{epoch}" / "results.json").read_text())
+        assert results["summary"]["instance_miou"] == pytest.approx(score, rel=1e-5)
+    # best/ holds the weights of the better epoch: evaluated again, they score the higher of the two
+    from patchalign3d.data.registry import open_dataset
+    from patchalign3d.eval.evaluate import run_evaluation
+    from patchalign3d.segment import PatchAlign3D
+
+    model = PatchAlign3D.from_pretrained(tmp_path / "run" / "best", device="cpu", cache_dir=text_cache)
+    benchmark = open_dataset("shapenetpart", shared_data / "shapenetpart_samples", split="test", missing="skip")
+    again = run_evaluation(model, benchmark, tmp_path / "again", gallery=0, progress=False, echo=None)
+    assert again["summary"]["instance_miou"] == pytest.approx(max(scores), rel=1e-5)
+
+
+def test_the_best_checkpoint_is_chosen_by_benchmark_then_validation_miou_then_loss():
+    assert selection_score({"val/loss": 0.5, "val/miou": 0.4, "bench/instance_miou": 0.3}) == 0.3
+    assert selection_score({"val/loss": 0.5, "val/miou": 0.4}) == 0.4
+    assert selection_score({"val/loss": 0.5}) == -0.5  # lower loss is better
+    assert selection_score({"val/loss": float("nan")}) is None and selection_score({}) is None
 
 
 def test_a_wrong_benchmark_root_fails_before_training(layout, tmp_path, text_cache):

@@ -89,7 +89,6 @@ _offset = 0
 for _name, _ in CATEGORIES:
     PART_OFFSETS[_name] = _offset
     _offset += PART_COUNTS[_name]
-NUM_GLOBAL_PARTS = _offset  # 50 global part ids
 
 # Names PatchAlign3D evaluates with (SPEC section 7), in category-local label order.
 PAPER_PART_NAMES: dict[str, list[str]] = {

@@ -37,7 +37,7 @@ from scipy.spatial import cKDTree
 from patchalign3d.data.base import LabelledShape, atomic_write_text
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.eval.metrics import CONVENTION_NOTES, DEFAULT_CONVENTION, PartIoUAccumulator, check_convention
-from patchalign3d.segment import DEFAULT_ASSIGN
+from patchalign3d.segment import DEFAULT_ASSIGN, PatchAlign3D
 
 __all__ = ["run_evaluation", "load_part_names_file", "sample_indices", "format_table"]
 
@@ -79,31 +79,10 @@ def sample_indices(num_available: int, num_points: int, seed: int, shape_id: str
     return np.concatenate([np.arange(num_available), extra])
 
 
-def _model_metadata(model, checkpoint: str | None, text_encoder: str | None) -> tuple[str, str]:
-    if checkpoint is None:
-        checkpoint = getattr(model, "checkpoint_path", None) or getattr(model, "checkpoint", None)
-    if text_encoder is None:
-        bank = getattr(model, "text_bank", None)
-        text_encoder = getattr(bank, "encoder_name", None) or getattr(getattr(model, "config", None), "text_encoder", None)
-    return str(checkpoint or "unknown"), str(text_encoder or "unknown")
-
-
-def _default_num_points(model) -> int:
-    try:
-        return int(model.config.model.encoder.num_points)
-    except AttributeError:
-        return 2048
-
-
-def _predict_labels(model, points: np.ndarray, embeddings: torch.Tensor, up: str, assign: str) -> np.ndarray:
+def _predict_labels(model: PatchAlign3D, points: np.ndarray, embeddings: torch.Tensor, up: str, assign: str) -> np.ndarray:
     """(n, 3) sampled points -> (n,) argmax part index."""
     batch = torch.from_numpy(np.ascontiguousarray(points, dtype=np.float32))[None]
-    output = model.predict(batch, embeddings, up=up, assign=assign)
-    scores = output[0] if isinstance(output, (tuple, list)) else output
-    if scores.ndim != 3 or scores.shape[:2] != (1, points.shape[0]) or scores.shape[2] != embeddings.shape[0]:
-        raise PatchAlignError(
-            f"model.predict returned scores of shape {tuple(scores.shape)}, expected (1, {points.shape[0]}, {embeddings.shape[0]})"
-        )
+    scores, _, _ = model.predict(batch, embeddings, up=up, assign=assign)
     return scores[0].argmax(-1).cpu().numpy().astype(np.int64)
 
 
@@ -229,7 +208,7 @@ def _gallery(picks, predictions, settings, out_dir: Path) -> list[str]:
 
 
 def run_evaluation(
-    model,
+    model: PatchAlign3D,
     dataset: Sequence[LabelledShape],
     out_dir: str | Path,
     seed: int = 0,
@@ -250,9 +229,7 @@ def run_evaluation(
     """Evaluate ``model`` on every shape of ``dataset`` and write the result files to ``out_dir``.
 
     Args:
-        model: a :class:`patchalign3d.segment.PatchAlign3D` (anything with ``encode_parts(names) ->
-            (P, D)`` and ``predict(points (1, n, 3), embeddings, up=, assign=) -> (1, n, P)`` scores,
-            or a tuple whose first item is those scores).
+        model: the loaded model (:class:`patchalign3d.segment.PatchAlign3D`).
         dataset: a reader yielding :class:`LabelledShape` (``__len__`` / ``__getitem__``).
         out_dir: output folder (created).
         seed: sampling seed (per shape, combined with its id).
@@ -265,7 +242,8 @@ def run_evaluation(
         score_on: ``"all"`` ground-truth points (labels carried back by nearest sampled point) or
             ``"samples"`` only.
         gallery: number of best and of worst shapes to render (0 = none).
-        checkpoint, text_encoder, dataset_name: recorded in every output (defaults from the model).
+        checkpoint, text_encoder, dataset_name: recorded in every output (defaults: the model's
+            checkpoint folder and text encoder, the reader's class name).
         progress: show a tqdm bar. echo: where the terminal table goes (None = silent).
 
     Returns the dict written to ``results.json`` (``settings``, ``summary``, ``files``).
@@ -277,10 +255,11 @@ def run_evaluation(
         raise PatchAlignError(f"score_on must be one of {list(SCORE_ON)}, got {score_on!r}")
     if len(dataset) == 0:
         raise PatchAlignError("the dataset has no shapes to evaluate (check its root, split and categories)")
-    num_points = int(num_points or _default_num_points(model))
+    num_points = int(num_points or model.config.model.encoder.num_points)
     if num_points <= 0:
         raise PatchAlignError(f"num_points must be positive, got {num_points}")
-    checkpoint, text_encoder = _model_metadata(model, checkpoint, text_encoder)
+    checkpoint = str(checkpoint or model.checkpoint_path or "unknown")
+    text_encoder = str(text_encoder or model.text_bank.encoder_name)
     settings = {
         "dataset": dataset_name or type(dataset).__name__,
         "checkpoint": checkpoint,

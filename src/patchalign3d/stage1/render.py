@@ -627,13 +627,3 @@ def make_renderer(kind: str = "auto", image_size: int = IMAGE_SIZE, device_index
             return EmbreeRenderer(image_size)
         except PatchAlignError as embree_error:
             raise PatchAlignError(f"no renderer available: {gl_error}; {embree_error}") from None
-
-
-def render_views(
-    mesh: RenderMesh, views: int = 10, renderer: str = "auto", image_size: int = IMAGE_SIZE, lighting: bool = True
-) -> Views:
-    """Normalise ``mesh`` into Find3D's frame and render its views (see the module docstring).
-
-    Returns Views: images (V, S, S, 3) uint8, pix2face (V, S, S) int64 (-1 = background).
-    """
-    return make_renderer(renderer, image_size).render(mesh.normalized(), views, lighting)

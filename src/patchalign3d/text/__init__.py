@@ -17,7 +17,6 @@ from patchalign3d.text.encoders import (
     canonical_encoder_name,
     create_text_encoder,
     embed_part_names,
-    text_encoder_dim,
 )
 from patchalign3d.text.names import TEMPLATES, clean_part_name, validate_part_names
 
@@ -32,7 +31,6 @@ __all__ = [
     "HFClipTextEncoder",
     "OpenClipTextEncoder",
     "canonical_encoder_name",
-    "text_encoder_dim",
     "create_text_encoder",
     "embed_part_names",
     "default_cache_dir",

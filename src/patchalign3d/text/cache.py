@@ -29,7 +29,6 @@ from patchalign3d.text.encoders import (
     canonical_encoder_name,
     create_text_encoder,
     embed_part_names,
-    text_encoder_dim,
 )
 from patchalign3d.text.names import TEMPLATES, as_name_list, check_templates, clean_part_name
 
@@ -174,19 +173,6 @@ class TextBank:
         if self._encoder is None:
             self._encoder = create_text_encoder(self.encoder_name, device=self.device)
         return self._encoder
-
-    @property
-    def dim(self) -> int:
-        """Embedding size, told without loading the model whenever possible."""
-        if self._encoder is not None:
-            return self._encoder.dim
-        known = text_encoder_dim(self.encoder_name)
-        if known is not None:
-            return known
-        memory = self._load_memory()
-        if memory:
-            return int(next(iter(memory.values())).shape[-1])
-        return self.encoder.dim
 
     def _load_memory(self) -> dict[str, torch.Tensor]:
         if self._memory is None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import json
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -45,35 +44,6 @@ _MINILM_ALIASES = {
     "sentence-transformers/all-minilm-l6-v2": DEFAULT_TEXT_ENCODER,
 }
 
-# Output sizes of well-known encoders, so checkpoint configs and heads can be sized without loading.
-_KNOWN_DIMS = {
-    DEFAULT_TEXT_ENCODER: 384,
-    # transformers hub names (hf-clip:<name>)
-    "openai/clip-vit-base-patch32": 512,
-    "openai/clip-vit-base-patch16": 512,
-    "openai/clip-vit-large-patch14": 768,
-    "openai/clip-vit-large-patch14-336": 768,
-    "laion/CLIP-ViT-B-32-laion2B-s34B-b79K": 512,
-    "laion/CLIP-ViT-L-14-laion2B-s32B-b82K": 768,
-    "laion/CLIP-ViT-H-14-laion2B-s32B-b79K": 1024,
-    "laion/CLIP-ViT-g-14-laion2B-s12B-b42K": 1024,
-    "laion/CLIP-ViT-bigG-14-laion2B-39B-b160k": 1280,
-    "google/siglip-base-patch16-224": 768,
-    "google/siglip-large-patch16-256": 1024,
-    "google/siglip-so400m-patch14-384": 1152,
-}
-# OpenCLIP architecture -> embed_dim (open_clip:<arch>/<tag>); "-quickgelu" variants share the size.
-_OPEN_CLIP_DIMS = {
-    "RN50": 1024,
-    "RN101": 512,
-    "ViT-B-32": 512,
-    "ViT-B-16": 512,
-    "ViT-L-14": 768,
-    "ViT-L-14-336": 768,
-    "ViT-H-14": 1024,
-    "ViT-g-14": 1024,
-    "ViT-bigG-14": 1280,
-}
 # transformers model_type -> family handled by HFClipTextEncoder
 _HF_FAMILIES = {
     "clip": "clip",
@@ -206,24 +176,6 @@ def _hf_hub_cache_dir() -> str:
     from huggingface_hub import constants
 
     return str(constants.HF_HUB_CACHE)
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PatchAlignError(f"{path}: cannot read JSON: {first_line(exc)}") from exc
-
-
-def _dim_from_hf_config(config: dict) -> int | None:
-    """Projected text-embedding size from a transformers config.json dict (defaults as transformers)."""
-    family = _HF_FAMILIES.get(config.get("model_type", ""))
-    if family is None:
-        return None
-    if family == "clip":
-        return int(config.get("projection_dim", 512))
-    text = config.get("text_config", config) if config.get("model_type") in ("siglip", "siglip2") else config
-    return int(text.get("projection_size") or text.get("hidden_size", 768))
 
 
 class HFClipTextEncoder(TextEncoder):
@@ -406,50 +358,6 @@ def canonical_encoder_name(name: str) -> str:
         raise PatchAlignError(f"text encoder name {name!r}: expected a non-empty string")
     name = name.strip()
     return _MINILM_ALIASES.get(name.lower(), name)
-
-
-def text_encoder_dim(name: str) -> int | None:
-    """Output size of a text encoder without loading its weights; None if it cannot be told.
-
-    Known names are answered from a table (MiniLM 384, ViT-bigG-14 1280, ...); an ``hf-clip:`` folder
-    or cached hub model from its config.json; an ``open_clip:`` architecture from OpenCLIP's config
-    when OpenCLIP is installed.
-    """
-    name = canonical_encoder_name(name)
-    if name in _KNOWN_DIMS:
-        return _KNOWN_DIMS[name]
-    if name.startswith(HF_CLIP_PREFIX):
-        spec = name[len(HF_CLIP_PREFIX):]
-        if spec in _KNOWN_DIMS:
-            return _KNOWN_DIMS[spec]
-        folder = Path(spec).expanduser()
-        config_path: Path | None = folder / "config.json" if folder.is_dir() else None
-        if config_path is None and spec and not _looks_like_path(spec):
-            try:
-                from huggingface_hub import try_to_load_from_cache
-
-                found = try_to_load_from_cache(spec, "config.json")
-                config_path = Path(found) if isinstance(found, str) else None
-            except (ImportError, ValueError):
-                config_path = None
-        if config_path is None or not config_path.is_file():
-            return None
-        try:
-            return _dim_from_hf_config(_read_json(config_path))
-        except PatchAlignError:
-            return None
-    if name.startswith(OPEN_CLIP_PREFIX):
-        arch = name[len(OPEN_CLIP_PREFIX):].partition("/")[0]
-        base = arch[: -len("-quickgelu")] if arch.endswith("-quickgelu") else arch
-        if base in _OPEN_CLIP_DIMS:
-            return _OPEN_CLIP_DIMS[base]
-        try:
-            import open_clip
-        except ImportError:
-            return None
-        config = open_clip.get_model_config(arch)
-        return int(config["embed_dim"]) if config and "embed_dim" in config else None
-    return None
 
 
 def create_text_encoder(name: str = DEFAULT_TEXT_ENCODER, device: str | torch.device = "cpu") -> TextEncoder:
