@@ -104,7 +104,7 @@ def main() -> int:
         tmp = Path(tmp)
         generate_dataset(tmp / "synth", args.shapes_per_category * len(categories), seed=args.seed,
                          categories=categories, val_fraction=0.0,
-                         formats=("find3d",), preview=False, progress=False)
+                         formats=("find3d",), progress=False)
         synthetic = Find3DDataset(tmp / "synth" / "find3d", split="train")  # val 0: all there
         subprocess.run([sys.executable, str(REPO / "scripts" / "shared_samples_to_npz.py"),
                         str(REPO.parent / "shared" / "data"), str(tmp / "real")], check=True, capture_output=True)
