@@ -33,7 +33,8 @@ import torch
 import trimesh
 
 from patchalign3d.geometry import swap_yz
-from patchalign3d.stage1.render import EmbreeRenderer, GLRenderer, RenderMesh, egl_available, embree_available
+from patchalign3d.stage1.mesh import RenderMesh
+from patchalign3d.stage1.render import EmbreeRenderer, GLRenderer, egl_available, embree_available
 from patchalign3d.stage1.targets import backproject, point_features, pool_patches
 from patchalign3d.stage1.teachers import make_teacher
 

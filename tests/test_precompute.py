@@ -16,8 +16,11 @@ import trimesh
 from patchalign3d.data.find3d import target_path, write_find3d_object, write_find3d_split
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.io import load_shape, sample_points
-from patchalign3d.stage1.precompute import discover_items, match_point_faces, precompute
-from patchalign3d.stage1.render import RenderMesh, egl_available, embree_available, find3d_cameras
+from patchalign3d.stage1.discover import discover_items
+from patchalign3d.stage1.point_faces import match_point_faces
+from patchalign3d.stage1.precompute import precompute
+from patchalign3d.stage1.mesh import RenderMesh
+from patchalign3d.stage1.render import egl_available, embree_available, find3d_cameras
 from patchalign3d.stage1.targets import load_patch_targets, read_record
 
 HAVE_RENDERER = egl_available()[0] or embree_available()[0]

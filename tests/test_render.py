@@ -5,16 +5,8 @@ import pytest
 import trimesh
 
 from patchalign3d.errors import PatchAlignError
-from patchalign3d.stage1.render import (
-    EmbreeRenderer,
-    GLRenderer,
-    RenderMesh,
-    egl_available,
-    embree_available,
-    find3d_cameras,
-    load_render_mesh,
-    normalize_vertices,
-)
+from patchalign3d.stage1.mesh import RenderMesh, load_render_mesh, normalize_vertices
+from patchalign3d.stage1.render import EmbreeRenderer, GLRenderer, egl_available, embree_available, find3d_cameras
 
 EGL_OK, EGL_REASON = egl_available()
 EMBREE_OK, EMBREE_REASON = embree_available()

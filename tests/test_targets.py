@@ -9,7 +9,8 @@ import trimesh
 from patchalign3d.data.find3d import target_path
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.geometry import fps, knn, swap_yz
-from patchalign3d.stage1.render import EmbreeRenderer, GLRenderer, RenderMesh, egl_available, embree_available
+from patchalign3d.stage1.mesh import RenderMesh
+from patchalign3d.stage1.render import EmbreeRenderer, GLRenderer, egl_available, embree_available
 from patchalign3d.stage1.targets import (
     backproject,
     bicubic_taps,

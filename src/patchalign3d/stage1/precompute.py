@@ -1,22 +1,11 @@
 """The stage-1 precompute runner: every shape of a data root -> its cached patch targets (stage 1 only).
 
-``precompute(data_root, ...)`` takes either
-
-* a **Find3D-layout** root (the data engine's / official release's ``DATA_ROOT`` holding ``labeled/``,
-  or the ``labeled/`` folder itself: ``split/``, ``points/<uid>/``, ``rendered/<item>/oriented/``),
-  reading the stored renders (``imgs/*.jpeg`` + ``pix2face.pt``) when they exist and otherwise
-  rendering the item's mesh, found through ``glbs/object-paths.json.gz`` (Find3D's uid -> path map)
-  or as ``<uid>.*`` / ``<category>_<uid>.*`` under ``glbs/`` or ``meshes/``;
-* the **synthetic engine's output** (``manifest.json`` naming its ``find3d/`` layout and ``glb/``
-  meshes; the GLBs list triangles per part, so ``point2face`` is matched to them, see
-  :func:`match_point_faces`); or
-* a **folder of meshes** (any files ``patchalign3d.io`` reads as meshes, in subfolders or not),
-  which it turns into a Find3D layout under ``<folder>/labeled/``: per mesh 5,000 seeded surface
-  points in the rendering frame (``points/<uid>/points.pt``, ``point2face.pt``), no part masks, and
-  ``split/train.txt`` listing every mesh. A mesh ``chairs/office_chair.glb`` becomes the item
-  ``chairs_office-chair`` (category = folder, ``object`` at the top; ``_`` in the file name -> ``-``).
-
-and writes ``rendered/<item>/oriented/patch_dino/patch_features.pt`` (see :mod:`patchalign3d.stage1.targets`).
+``precompute(data_root, ...)`` takes any data root :mod:`patchalign3d.stage1.discover` knows (a
+Find3D layout, the synthetic engine's output, a folder of meshes). Per shape it reads the stored
+renders (``imgs/*.jpeg`` + ``pix2face.pt``) when they exist and otherwise renders the item's mesh
+(its ``point2face`` matched to the rendered triangles, :mod:`patchalign3d.stage1.point_faces`), runs
+the teacher, and writes ``rendered/<item>/oriented/patch_dino/patch_features.pt`` (see
+:mod:`patchalign3d.stage1.targets`).
 
 Scale: shapes already done (with the same teacher, or official files) are skipped, so a killed run
 resumes; a failure on one shape is logged, listed in ``<layout>/patch_dino-failures.txt`` and never
@@ -27,189 +16,33 @@ on its own GPU (``LOCAL_RANK``).
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
-import re
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from patchalign3d.data.find3d import (
-    LABELED_DIR,
     STORED_POINTS,
     TARGET_SUBDIR,
     find3d_object_paths,
-    is_layout,
-    list_splits,
     read_find3d_points,
-    read_split,
     split_find3d_name,
-    split_path,
     target_path,
-    write_find3d_object,
-    write_find3d_split,
 )
 from patchalign3d.distributed import distributed
 from patchalign3d.errors import PatchAlignError
+from patchalign3d.stage1.discover import Item, discover_items, has_points, sample_mesh_points, write_mesh_split
+from patchalign3d.stage1.point_faces import match_point_faces
 from patchalign3d.stage1.targets import patch_record, save_record, shape_targets
 from patchalign3d.stage1.teachers import DEFAULT_TEACHER
 
-log = logging.getLogger("patchalign3d.stage1.precompute")
+log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
-MESH_DIRS = ("glbs", "meshes")
-
-
-@dataclass
-class Item:
-    """One shape to process: its ``<category>_<uid>`` id, uid, and mesh file (None when unknown)."""
-
-    item_id: str
-    uid: str
-    mesh: Path | None
-
-
-# --------------------------------------------------------------------------------------------
-# discovery
-
-
-def _mesh_suffixes() -> tuple[str, ...]:
-    from patchalign3d.io import MESH_SUFFIXES
-
-    return MESH_SUFFIXES
-
-
-def _loose_meshes(data_root: Path) -> list[Path]:
-    """Mesh files under data_root, outside a ``labeled/`` layout folder, sorted."""
-    suffixes = _mesh_suffixes()
-    found = []
-    for path in data_root.rglob("*"):
-        if path.suffix.lower() in suffixes and path.is_file():
-            relative = path.relative_to(data_root)
-            if relative.parts[0] == LABELED_DIR or any(part.startswith(".") for part in relative.parts):
-                continue
-            found.append(path)
-    return sorted(found)
-
-
-def _mesh_item_id(data_root: Path, path: Path) -> tuple[str, str]:
-    relative = path.relative_to(data_root)
-    category = "_".join(relative.parts[:-1]) or "object"
-    uid = re.sub(r"[^A-Za-z0-9.\-]+", "-", path.stem).strip("-") or "mesh"
-    return category, uid
-
-
-def discover_items(data_root: str | Path, split: str | None = None) -> tuple[Path, list[Item], str]:
-    """Find the shapes of a data root.
-
-    Returns (layout_root, items sorted by id, mode) with mode ``"find3d"`` or ``"meshes"``; see the
-    module docstring for both layouts. ``split`` keeps only the items of ``split/<split>.txt``.
-    Raises PatchAlignError when the folder is missing or holds neither a layout nor meshes.
-    """
-    data_root = Path(data_root).expanduser()
-    if not data_root.is_dir():
-        raise PatchAlignError(f"{data_root}: data root is not a folder")
-    if is_layout(data_root):
-        return data_root, _find3d_items(data_root, split), "find3d"
-    manifest_layout = _manifest_layout(data_root)
-    if manifest_layout is not None:
-        return manifest_layout, _find3d_items(manifest_layout, split), "find3d"
-    meshes = _loose_meshes(data_root)
-    labeled = data_root / LABELED_DIR
-    if not meshes:
-        if labeled.is_dir() and is_layout(labeled):
-            return labeled, _find3d_items(labeled, split), "find3d"
-        raise PatchAlignError(
-            f"{data_root}: holds neither a Find3D layout (split/, points/, rendered/ or labeled/) nor mesh files"
-        )
-    items: dict[str, Item] = {}
-    for path in meshes:
-        category, uid = _mesh_item_id(data_root, path)
-        base, suffix = uid, 2
-        while f"{category}_{uid}" in items or any(item.uid == uid for item in items.values()):
-            uid, suffix = f"{base}-{suffix}", suffix + 1
-        items[f"{category}_{uid}"] = Item(f"{category}_{uid}", uid, path)
-    selected = sorted(items.values(), key=lambda item: item.item_id)
-    if split is not None:
-        wanted = set(read_split(labeled, split))
-        selected = [item for item in selected if item.item_id in wanted]
-    return labeled, selected, "meshes"
-
-
-def _find3d_items(layout_root: Path, split: str | None) -> list[Item]:
-    if split is not None:
-        names = set(read_split(layout_root, split))
-    else:
-        names = set()
-        for listed in list_splits(layout_root):
-            names.update(read_split(layout_root, listed))
-        rendered = layout_root / "rendered"
-        if rendered.is_dir():
-            names.update(path.name for path in rendered.iterdir() if path.is_dir())
-    meshes = _mesh_index(layout_root)
-    items = []
-    for name in sorted(names):
-        try:
-            _, uid = split_find3d_name(name)
-        except PatchAlignError:
-            log.warning("skipping %s: not a <category>_<uid> name", name)
-            continue
-        items.append(Item(name, uid, meshes.get(uid) or meshes.get(name)))
-    return items
-
-
-def _read_manifest(folder: Path) -> dict | None:
-    path = folder / "manifest.json"
-    if not path.is_file():
-        return None
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return manifest if isinstance(manifest, dict) and manifest.get("find3d_root") else None
-
-
-def _manifest_layout(data_root: Path) -> Path | None:
-    """The Find3D layout named by a synthetic-engine ``manifest.json`` (``find3d_root``), if any."""
-    manifest = _read_manifest(data_root)
-    if manifest is None:
-        return None
-    layout = data_root / str(manifest["find3d_root"])
-    return layout if layout.is_dir() and is_layout(layout) else None
-
-
-def _mesh_index(layout_root: Path) -> dict[str, Path]:
-    """uid or item id -> mesh path, from Find3D's ``glbs/object-paths.json(.gz)``, files under glbs/ or
-    meshes/, and a synthetic-engine ``manifest.json`` beside the layout (its shapes' ``glb`` paths)."""
-    index: dict[str, Path] = {}
-    manifest = _read_manifest(layout_root.parent)
-    if manifest is not None and (layout_root.parent / str(manifest["find3d_root"])).resolve() == layout_root.resolve():
-        for entry in manifest.get("shapes", []):
-            if isinstance(entry, dict) and entry.get("glb") and entry.get("name"):
-                index[str(entry["name"])] = layout_root.parent / str(entry["glb"])
-    suffixes = _mesh_suffixes()
-    for folder in MESH_DIRS:
-        root = layout_root / folder
-        if not root.is_dir():
-            continue
-        for path in sorted(root.rglob("*")):
-            if path.suffix.lower() in suffixes and path.is_file():
-                index.setdefault(path.stem, path)
-        for name in ("object-paths.json.gz", "object-paths.json"):
-            mapping_file = root / name
-            if mapping_file.is_file():
-                opener = gzip.open if name.endswith(".gz") else open
-                with opener(mapping_file, "rt", encoding="utf-8") as stream:
-                    mapping = json.load(stream)
-                for uid, relative in mapping.items():
-                    index[uid] = root / relative
-    return index
 
 
 # --------------------------------------------------------------------------------------------
@@ -256,104 +89,6 @@ def _stored_views(layout_root: Path, item_id: str, views: int) -> tuple[np.ndarr
     return np.stack(chosen_images), np.stack(chosen_maps)
 
 
-def _sample_mesh_points(layout_root: Path, item: Item, num_points: int, seed: int) -> None:
-    """Write points.pt / point2face.pt (rendering frame) and empty masks for a loose mesh."""
-    from patchalign3d.io import load_shape, sample_points
-    from patchalign3d.stage1.render import find3d_mesh_frame
-
-    shape = load_shape(item.mesh)
-    if shape.faces is None:
-        raise PatchAlignError(f"{item.mesh}: is a point cloud; stage-1 targets need a mesh")
-    points, point2face = sample_points(shape, num_points, seed=seed)
-    center, scale = find3d_mesh_frame(shape.vertices)  # the frame the mesh is rendered in
-    points = ((points - center) * scale).astype(np.float32)
-    category, uid = split_find3d_name(item.item_id)
-    write_find3d_object(
-        layout_root, category, uid, points, point2face, None, None, np.zeros((0, len(points)), bool), []
-    )
-
-
-def _distance_to_triangles(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Distance (N,) of each point to triangle ``candidates[i]`` (exact, trimesh's closest point)."""
-    from trimesh.triangles import closest_point
-
-    triangles = vertices[faces[candidates]].astype(np.float64)
-    return np.linalg.norm(closest_point(triangles, points.astype(np.float64)) - points, axis=1)
-
-
-def match_point_faces(
-    points: np.ndarray, point2face: np.ndarray, vertices: np.ndarray, faces: np.ndarray, what: str = "mesh"
-) -> np.ndarray:
-    """Make ``point2face`` index the triangles of the mesh that will be rendered.
-
-    points: (N, 3); point2face: (N,) ids into some triangle list; vertices: (V, 3); faces: (F, 3).
-
-    When the points lie on the mesh in its own frame (a mesh file written beside the points, as the
-    synthetic engine and the mesh-folder mode do), every point must lie on its triangle; if it does
-    not (the file lists the triangles in another order, e.g. one glTF node per part), each point
-    gets the triangle it lies on instead. When the points are in another frame (Find3D's oriented
-    points against a raw Objaverse GLB) the stored ids are kept. Returns (N,) int64. Raises
-    PatchAlignError for ids beyond the mesh's triangles.
-    """
-    from scipy.spatial import cKDTree
-
-    points = np.asarray(points, np.float64)
-    vertices = np.asarray(vertices, np.float64)
-    faces = np.asarray(faces, np.int64)
-    if point2face.max() >= len(faces) or point2face.min() < 0:
-        raise PatchAlignError(
-            f"point2face holds triangle ids in [{int(point2face.min())}, {int(point2face.max())}] but {what} has "
-            f"{len(faces)} triangles"
-        )
-    tolerance = 1e-4 * float(np.abs(vertices - vertices.mean(0)).max())
-    if np.mean(_distance_to_triangles(points, vertices, faces, point2face) <= tolerance) >= 0.99:
-        return point2face
-    # Each point's own triangle: first among the triangles of its nearest centroids, then, for
-    # the points left (long thin triangles), among all triangles whose box holds the point.
-    k = min(8, len(faces))
-    _, near_centroid = cKDTree(vertices[faces].mean(1)).query(points, k=k)
-    near_centroid = near_centroid.reshape(len(points), -1)
-    best_face = near_centroid[:, 0].copy()
-    best = np.full(len(points), np.inf)
-    for column in range(near_centroid.shape[1]):
-        distance = _distance_to_triangles(points, vertices, faces, near_centroid[:, column])
-        better = distance < best
-        best[better], best_face[better] = distance[better], near_centroid[better, column]
-    missing = np.nonzero(best > tolerance)[0]
-    probe = missing[:: max(1, len(missing) // 64)]
-    found_probe, _ = _brute_force_faces(points[probe], vertices, faces, tolerance)
-    if len(probe) and np.mean(found_probe >= 0) < 0.9:
-        return point2face  # the points do not lie on this mesh in its frame: keep the stored ids
-    found, _ = _brute_force_faces(points[missing], vertices, faces, tolerance)
-    best_face[missing[found >= 0]] = found[found >= 0]
-    if len(points) - int((found < 0).sum()) < 0.99 * len(points):
-        return point2face
-    log.debug("%s: triangle order differs from point2face; re-derived from the points", what)
-    return best_face.astype(np.int64)
-
-
-def _brute_force_faces(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray, tolerance: float, chunk: int = 64):
-    """For each point (M, 3), the nearest triangle among those whose bounding box (grown by
-    ``tolerance``) holds it, if within ``tolerance``; -1 otherwise. Returns (faces (M,), distances (M,))."""
-    triangles = vertices[faces]
-    low, high = triangles.min(1) - tolerance, triangles.max(1) + tolerance
-    result = np.full(len(points), -1, np.int64)
-    distances = np.full(len(points), np.inf)
-    for start in range(0, len(points), chunk):
-        block = points[start : start + chunk]
-        inside = np.all((block[:, None, :] >= low[None]) & (block[:, None, :] <= high[None]), axis=2)
-        point_index, face_index = np.nonzero(inside)
-        if not len(point_index):
-            continue
-        distance = _distance_to_triangles(block[point_index], vertices, faces, face_index)
-        order = np.lexsort((distance, point_index))
-        first = order[np.r_[True, point_index[order][1:] != point_index[order][:-1]]]
-        hit = distance[first] <= tolerance
-        result[start + point_index[first][hit]] = face_index[first][hit]
-        distances[start + point_index[first]] = distance[first]
-    return result, distances
-
-
 class RendererUnavailable(PatchAlignError):
     """No renderer can be made here: fatal for the run, not a failure of one shape."""
 
@@ -397,10 +132,10 @@ def _prepare(
     seed: int,
 ) -> dict:
     """Read or make everything one shape needs before the teacher: points and views."""
-    from patchalign3d.stage1.render import load_render_mesh
+    from patchalign3d.stage1.mesh import load_render_mesh
 
-    if mode == "meshes" and not _has_points(layout_root, item):
-        _sample_mesh_points(layout_root, item, num_points, seed)
+    if mode == "meshes" and not has_points(layout_root, item):
+        sample_mesh_points(layout_root, item, num_points, seed)
     points, point2face = read_find3d_points(layout_root, item.uid, item.item_id)
     stored = None if force_render else _stored_views(layout_root, item.item_id, views)
     if stored is not None:
@@ -573,7 +308,7 @@ def precompute(
         summary["seconds"] = time.perf_counter() - start
         merged = _merge(ddp.gather(summary))
         if mode == "meshes" and ddp.is_main:
-            _write_mesh_split(layout_root, items)
+            write_mesh_split(layout_root, items)
         if ddp.is_main:
             _write_failures(layout_root, subdir, merged["failed"])
         ddp.barrier()
@@ -601,22 +336,6 @@ def _merge(summaries: list[dict]) -> dict:
     merged["seconds"] = seconds
     merged["shapes_per_second"] = merged["done"] / seconds if seconds > 0 else 0.0
     return merged
-
-
-def _has_points(layout_root: Path, item: Item) -> bool:
-    return find3d_object_paths(layout_root, *split_find3d_name(item.item_id))["points"].is_file()
-
-
-def _write_mesh_split(layout_root: Path, items: list[Item]) -> None:
-    """List every loose mesh with stored points in split/train.txt (keeping entries already there)."""
-    names = read_split(layout_root, "train") if split_path(layout_root, "train").is_file() else []
-    known = set(names)
-    for item in items:
-        if item.item_id not in known and _has_points(layout_root, item):
-            names.append(item.item_id)
-            known.add(item.item_id)
-    if names:
-        write_find3d_split(layout_root, "train", names)
 
 
 def _write_failures(layout_root: Path, subdir: str, failed: dict[str, str]) -> None:
