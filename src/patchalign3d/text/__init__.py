@@ -5,34 +5,35 @@ projects patches into (docs/DESIGN.md#text).
     encoders  TextEncoder implementations named by a stable id (MiniLM, hf-clip:..., open_clip:...),
               create_text_encoder, embed_part_names (template average, re-normalised)
     cache     TextBank: embeddings cached in memory and on disk, the model loaded only for new names
+
+`names` needs no torch, so importing this package (or `patchalign3d.text.names`) stays light: the
+encoder and cache names are loaded on first use.
 """
 
-from patchalign3d.text.cache import CACHE_FORMAT, TextBank, default_cache_dir
-from patchalign3d.text.encoders import (
-    DEFAULT_TEXT_ENCODER,
-    HFClipTextEncoder,
-    MiniLMTextEncoder,
-    OpenClipTextEncoder,
-    TextEncoder,
-    canonical_encoder_name,
-    create_text_encoder,
-    embed_part_names,
-)
+from __future__ import annotations
+
+import importlib
+
 from patchalign3d.text.names import TEMPLATES, clean_part_name, validate_part_names
 
-__all__ = [
-    "TEMPLATES",
-    "DEFAULT_TEXT_ENCODER",
-    "CACHE_FORMAT",
-    "clean_part_name",
-    "validate_part_names",
-    "TextEncoder",
-    "MiniLMTextEncoder",
-    "HFClipTextEncoder",
-    "OpenClipTextEncoder",
-    "canonical_encoder_name",
-    "create_text_encoder",
-    "embed_part_names",
-    "default_cache_dir",
-    "TextBank",
-]
+_LAZY = {
+    "CACHE_FORMAT": "cache",
+    "TextBank": "cache",
+    "default_cache_dir": "cache",
+    "DEFAULT_TEXT_ENCODER": "encoders",
+    "TextEncoder": "encoders",
+    "MiniLMTextEncoder": "encoders",
+    "HFClipTextEncoder": "encoders",
+    "OpenClipTextEncoder": "encoders",
+    "canonical_encoder_name": "encoders",
+    "create_text_encoder": "encoders",
+    "embed_part_names": "encoders",
+}
+
+__all__ = ["TEMPLATES", "clean_part_name", "validate_part_names", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"patchalign3d.text.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'patchalign3d.text' has no attribute {name!r}")

@@ -4,7 +4,8 @@
     TEMPLATES         "fixing bracket", "a fixing bracket", "fixing bracket part"
 
 The three templates are the paper's; their embeddings are averaged per name (`embed_part_names`,
-docs/DESIGN.md#text). No category words and no LLM prompts are added.
+docs/DESIGN.md#text). No category words and no LLM prompts are added. No torch here: a part list is
+checked in milliseconds, before a model loads.
 """
 
 from __future__ import annotations
