@@ -15,7 +15,7 @@ from patchalign3d.model import create_model
 
 
 class OfficialLayoutEncoder(nn.Module):
-    """An independent re-statement of the released network (SPEC §1) with the official module names:
+    """An independent re-statement of the released network (docs/DESIGN.md#encoder) with the official module names:
     Conv1d mini-PointNet on (B, C, k), [pooled, point] concatenation, Point-BERT blocks with explicit
     attention maths. Used only to produce a file in the official layout and its reference outputs."""
 

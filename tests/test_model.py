@@ -7,7 +7,7 @@ from patchalign3d.model import PRESETS, create_model
 def test_paper_preset_matches_the_published_size():
     net = create_model("paper", head_dim=1280)
     encoder_params = sum(p.numel() for p in net.encoder.parameters())
-    assert 21.5e6 < encoder_params < 22.5e6  # SPEC §1: about 22 M
+    assert 21.5e6 < encoder_params < 22.5e6  # docs/DESIGN.md#encoder: about 22 M
     assert PRESETS["paper"].num_groups == 128 and PRESETS["paper"].group_size == 32
 
 

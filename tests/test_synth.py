@@ -22,7 +22,7 @@ from patchalign3d.data.shapenetpart import PAPER_PART_NAMES
 from patchalign3d.synth.categories import CATEGORIES
 from patchalign3d.errors import PatchAlignError
 
-# The part names the paper evaluates ShapeNetPart with (SPEC section 7), keyed by our lower-case categories.
+# The part names the paper evaluates ShapeNetPart with (docs/DESIGN.md#evaluation), keyed by our lower-case categories.
 SHAPENETPART_NAMES = {category.lower(): names for category, names in PAPER_PART_NAMES.items()}
 
 

@@ -2,7 +2,7 @@
 
 Every function is batched, runs on CPU and GPU, and needs no compiled extension. The usual libraries
 (`pointnet2_ops`, `KNN_CUDA`, PyTorch3D) are CUDA builds or heavy to install; these few lines reproduce
-the exact semantics of the official CUDA kernels instead (SPEC §1), so the released weights see the
+the exact semantics of the official CUDA kernels instead (docs/DESIGN.md#encoder), so the released weights see the
 same patches they were trained on.
 """
 

@@ -8,7 +8,7 @@ through a projection head (Linear + L2 norm) into the text (stage 2) or teacher 
 
     points -> knn_group -> PatchEmbed -> [CLS] + tokens -> Block x depth -> LayerNorm -> head -> (B, G, D)
 
-Layer sizes follow SPEC §1. The mini-PointNet's 1x1 convolutions are written as Linear layers (the
+Layer sizes: docs/DESIGN.md#encoder. The mini-PointNet's 1x1 convolutions are written as Linear layers (the
 same maths, faster on CPU); `checkpoint.py` maps the official Conv1d weights onto them. The second
 PointNet layer's input is [patch max-pool, point feature]; its first Linear is applied to the two
 halves separately, so the pooled half is computed once per patch instead of once per point.
@@ -51,7 +51,7 @@ class EncoderConfig:
 
 
 PRESETS: dict[str, EncoderConfig] = {
-    # SPEC §1: the paper's and the released checkpoint's encoder (~22 M parameters).
+    # The paper's and the released checkpoint's encoder (~22 M parameters; docs/DESIGN.md#encoder).
     "paper": EncoderConfig(),
     # A CPU-sized encoder for training on a laptop; same patches, narrower and shallower.
     "small": EncoderConfig(embed_dim=256, depth=6, num_heads=4, pointnet_dims=(64, 128, 256, 256)),

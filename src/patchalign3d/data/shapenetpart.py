@@ -26,7 +26,7 @@
 
 Both are y-up (ShapeNet's alignment). Global part ids are mapped to category-local indices with the
 standard ranges (``PART_OFFSETS``). Part names: ``PART_NAME_SETS["paper"]`` are the names PatchAlign3D
-evaluates with (SPEC section 7, the default); ``"find3d"`` are Find3D's (from its
+evaluates with (docs/DESIGN.md#evaluation, the default); ``"find3d"`` are Find3D's (from its
 ``model/data/data.py``); ``"shapenet"`` are the short names of the ShapeNetPart annotation itself
 (Yi et al. 2016), which the release files do not store. These tables are reproducibility assets:
 change them only with a note in the changelog.
@@ -90,7 +90,7 @@ for _name, _ in CATEGORIES:
     PART_OFFSETS[_name] = _offset
     _offset += PART_COUNTS[_name]
 
-# Names PatchAlign3D evaluates with (SPEC section 7), in category-local label order.
+# Names PatchAlign3D evaluates with (docs/DESIGN.md#evaluation), in category-local label order.
 PAPER_PART_NAMES: dict[str, list[str]] = {
     "Airplane": ["body", "wing", "tail", "engine or frame"],
     "Bag": ["handle", "body"],

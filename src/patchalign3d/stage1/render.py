@@ -38,7 +38,8 @@ CAMERA_DISTANCE = 3.0
 ELEVATIONS = (30.0, -20.0)
 VIEW_HALF_EXTENT = 1.0
 LIGHT_POSITION = (0.0, 0.0, -3.0)
-AMBIENT, DIFFUSE, SPECULAR, SHININESS = 0.5, 0.3, 0.2, 64.0
+PHONG = (0.5, 0.3, 0.2, 64.0)
+"""Find3D's Phong material: ambient, diffuse and specular weights, shininess."""
 BACKGROUND = (1.0, 1.0, 1.0)
 NEAR, FAR = 0.1, 10.0
 
@@ -134,9 +135,10 @@ def _phong(colors: np.ndarray, normals: np.ndarray, positions: np.ndarray, eye: 
     to_light /= np.linalg.norm(to_light, axis=1, keepdims=True) + 1e-12
     cos_light = (normals * to_light).sum(1, keepdims=True)
     reflected = 2.0 * cos_light * normals - to_light
-    specular = np.clip((reflected * to_eye).sum(1, keepdims=True), 0, None) ** SHININESS
+    ambient, diffuse, specular_weight, shininess = PHONG
+    specular = np.clip((reflected * to_eye).sum(1, keepdims=True), 0, None) ** shininess
     specular = np.where(cos_light > 0, specular, 0.0)
-    return colors * (AMBIENT + DIFFUSE * np.clip(cos_light, 0, None)) + SPECULAR * specular
+    return colors * (ambient + diffuse * np.clip(cos_light, 0, None)) + specular_weight * specular
 
 
 # --------------------------------------------------------------------------------------------
@@ -277,7 +279,7 @@ class GLRenderer:
                 else:
                     textures.append(None)
             self.program["light"].value = tuple(LIGHT_POSITION)
-            self.program["phong"].value = (AMBIENT, DIFFUSE, SPECULAR, SHININESS)
+            self.program["phong"].value = PHONG
             self.program["lit"].value = bool(lighting)
             if "texture0" in self.program:
                 self.program["texture0"].value = 0

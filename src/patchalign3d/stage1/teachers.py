@@ -3,7 +3,7 @@
 A teacher turns a batch of rendered views into a grid of feature vectors and says which part of
 each image the grid spans (:class:`TokenGrid`). Three kinds (:func:`make_teacher`):
 
-* ``DinoV2Teacher``: a DINOv2 model through ``transformers`` (SPEC §3; default
+* ``DinoV2Teacher``: a DINOv2 model through ``transformers`` (docs/DESIGN.md#stage-1; default
   ``facebook/dinov2-base``, any size, with or without register tokens): images resized (short side)
   bicubic with PIL and centre-cropped to 518 x 518 (torchvision's ``Resize`` + ``CenterCrop`` on PIL
   images, as the official precompute does), ImageNet mean/std, last hidden state (after the final

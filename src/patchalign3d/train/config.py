@@ -83,7 +83,7 @@ class OptimSection:
 
 @dataclass(frozen=True)
 class AugmentSection(Augmentation):
-    """SPEC §4's augmentation (its settings are `Augmentation`'s), applied only when enabled."""
+    """The optional stage-2 augmentation (docs/DESIGN.md#training; settings: `Augmentation`), when enabled."""
 
     enabled: bool = False
 

@@ -74,7 +74,7 @@ def to_model_frame(points: torch.Tensor, data_up: str, model_up: str, normalizat
 
 @dataclass(frozen=True)
 class Augmentation:
-    """SPEC §4's optional stage-2 augmentation, applied to the normalised points.
+    """The optional stage-2 augmentation (docs/DESIGN.md#training), applied to the normalised points.
 
     With probability `p` the whole chain is applied: a rotation about x, y and z by angles drawn
     uniformly in ±rotate_deg, a scale per axis in [scale_min, scale_max] (Point-BERT's
@@ -186,7 +186,7 @@ def _fps_continue(points: np.ndarray, chosen: list[int], count: int) -> list[int
 
 
 def mask_aware_fps(points: np.ndarray, masks: np.ndarray, num_samples: int, min_per_label: int = 32) -> np.ndarray:
-    """Deterministic validation sampling that keeps every label visible (SPEC §5).
+    """Deterministic validation sampling that keeps every label visible (docs/DESIGN.md#data).
 
     For each label in turn, FPS inside its mask picks up to `min_per_label` points (fewer when the
     mask is smaller, or when C * min_per_label exceeds num_samples); then FPS over the whole cloud,

@@ -1,9 +1,9 @@
 """The two stages' losses and the targets they compare against.
 
-Stage 1 (SPEC §3): every online patch takes the cached target of its nearest cached patch centre,
+Stage 1 (docs/DESIGN.md#stage-1): every online patch takes the cached target of its nearest cached patch centre,
 and the loss is the mean over patches of 1 - cos(prediction, target).
 
-Stage 2 (SPEC §4): a patch's target for label j of its own shape is the fraction of the patch's k
+Stage 2 (docs/DESIGN.md#training): a patch's target for label j of its own shape is the fraction of the patch's k
 points that carry label j (several labels may be positive at once). Negatives are only the other
 labels of the same shape, so every shape is scored over its own C_s labels. Shapes have different
 numbers of labels; a batch holds them padded to C_max with a validity mask (B, C_max), and padded
