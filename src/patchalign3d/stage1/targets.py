@@ -14,7 +14,8 @@ Per shape, from V views (images + ``pix2face``) and the stored cloud (``points.p
    target is the L2-normalised mean of its 32 point features.
 
 The cache file is the official release's, so its precomputed features load unchanged: at
-``patchalign3d.data.find3d.target_path`` (``rendered/<category>_<uid>/oriented/patch_dino/patch_features.pt``), a dict with
+``patchalign3d.data.find3d.target_path`` (``rendered/<category>_<uid>/oriented/patch_dino/
+patch_features.pt``), a dict with
 ``item_id`` (str), ``feature_dim`` (int), ``img_size`` (int, teacher input side), ``centers_idx``
 (G,) int64, ``centers_xyz`` (G, 3) float32, ``patch_idx`` (G, M) int64, ``point2center`` (N,)
 int64 and ``patch_feats`` (G, D) float16. Coordinates are those of ``points.pt`` with y and z

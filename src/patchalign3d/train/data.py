@@ -219,24 +219,16 @@ def _epoch_and_index(key) -> tuple[int, int]:
     return (int(key[0]), int(key[1])) if isinstance(key, (tuple, list)) else (0, int(key))
 
 
-# ----------------------------------------------------------------------------- stage 2
+# ----------------------------------------------------------------------------- both stages
 
 
-class PartTextDataset(Dataset):
-    """Stage-2 samples over a dataset of labelled shapes.
-
-    Indexed by `(epoch, shape_index)` (what `ResumableDistributedSampler` yields) or a bare index
-    (epoch 0). Each item is a dict:
-      points: (num_points, 3) float32 in the model frame (augmented when `augmentation` is given),
-      membership: (C_s, num_points) bool, row j = sampled points carrying label j,
-      label_index: (C_s,) int64 rows of the global vocabulary.
-    validation=True samples with `mask_aware_fps` (and caches the result: it is deterministic).
-    """
+class _ShapeSamples(Dataset):
+    """What the two stages' datasets share: the shapes, how many points a sample holds, the frame they
+    go to, the augmentation, the seed, and (epoch, shape index) keys with one generator per sample."""
 
     def __init__(
         self,
         shapes: ShapeDataset,
-        vocabulary: list[str],
         num_points: int,
         *,
         data_up: str = "y",
@@ -245,20 +237,49 @@ class PartTextDataset(Dataset):
         augmentation: Augmentation | None = None,
         seed: int = 0,
         validation: bool = False,
-        min_points_per_label: int = 32,
     ):
         self.shapes = shapes
-        self.vocabulary = {name: row for row, name in enumerate(vocabulary)}
         self.num_points = num_points
         self.frame = (data_up, model_up, normalization)
         self.augmentation = augmentation
         self.seed = seed
         self.validation = validation
-        self.min_points_per_label = min_points_per_label
-        self._cache: dict[int, dict] = {}
 
     def __len__(self) -> int:
         return len(self.shapes)
+
+    def _generator(self, epoch: int, index: int) -> np.random.Generator:
+        return np.random.default_rng([self.seed, epoch, index])
+
+    def _model_points(self, data_points: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+        """(num_points, 3) stored-frame points -> float32 points in the model frame, augmented if asked."""
+        points = to_model_frame(data_points, *self.frame)
+        if self.augmentation is not None:
+            points = self.augmentation(points, rng)
+        return points.float()
+
+
+# ----------------------------------------------------------------------------- stage 2
+
+
+class PartTextDataset(_ShapeSamples):
+    """Stage-2 samples over a dataset of labelled shapes.
+
+    Indexed by `(epoch, shape_index)` (what `ResumableDistributedSampler` yields) or a bare index
+    (epoch 0). Each item is a dict:
+      points: (num_points, 3) float32 in the model frame (augmented when `augmentation` is given),
+      membership: (C_s, num_points) bool, row j = sampled points carrying label j,
+      label_index: (C_s,) int64 rows of the global vocabulary.
+    validation=True samples with `mask_aware_fps` (and caches the result: it is deterministic).
+    `sampling`: data_up, model_up, normalization, augmentation, seed, validation (`_ShapeSamples`).
+    """
+
+    def __init__(self, shapes: ShapeDataset, vocabulary: list[str], num_points: int, *,
+                 min_points_per_label: int = 32, **sampling):
+        super().__init__(shapes, num_points, **sampling)
+        self.vocabulary = {name: row for row, name in enumerate(vocabulary)}
+        self.min_points_per_label = min_points_per_label
+        self._cache: dict[int, dict] = {}
 
     def __getitem__(self, key) -> dict:
         epoch, index = _epoch_and_index(key)
@@ -269,16 +290,13 @@ class PartTextDataset(Dataset):
         unknown = [name for name in names if name not in self.vocabulary]
         if unknown:
             raise PatchAlignError(f"shape {shape.shape_id!r}: labels {unknown} are missing from the vocabulary")
-        rng = np.random.default_rng([self.seed, epoch, index])
+        rng = self._generator(epoch, index)
         if self.validation:
             picked = mask_aware_fps(shape.points, masks, self.num_points, self.min_points_per_label)
         else:
             picked = _sample_indices(shape.num_points, self.num_points, rng)
-        points = to_model_frame(torch.from_numpy(shape.points[picked]), *self.frame)
-        if self.augmentation is not None:
-            points = self.augmentation(points, rng)
         item = {
-            "points": points.float(),
+            "points": self._model_points(torch.from_numpy(shape.points[picked]), rng),
             "membership": torch.from_numpy(masks[:, picked]),
             "label_index": torch.tensor([self.vocabulary[name] for name in names], dtype=torch.long),
         }
@@ -318,7 +336,7 @@ def collate_part_batch(items: list[dict]) -> dict:
 # ----------------------------------------------------------------------------- stage 1
 
 
-class PatchTargetDataset(Dataset):
+class PatchTargetDataset(_ShapeSamples):
     """Stage-1 samples: sampled points plus the shape's cached patch targets.
 
     `load_targets(shape_index) -> (centers (Gc, 3), features (Gc, D))` reads one shape's cache entry
@@ -326,36 +344,17 @@ class PatchTargetDataset(Dataset):
       points: (num_points, 3) float32 in the model frame,
       data_points: (num_points, 3) float32 the same points in the stored frame,
       target_centers: (Gc, 3) float32, target_features: (Gc, D) (cached dtype, fp16).
+    `sampling` as for `PartTextDataset`; validation=True takes FPS from the first point.
     """
 
-    def __init__(
-        self,
-        shapes: ShapeDataset,
-        load_targets,
-        num_points: int,
-        *,
-        data_up: str = "y",
-        model_up: str = "y",
-        normalization: str = "unit_sphere",
-        augmentation: Augmentation | None = None,
-        seed: int = 0,
-        validation: bool = False,
-    ):
-        self.shapes = shapes
+    def __init__(self, shapes: ShapeDataset, load_targets, num_points: int, **sampling):
+        super().__init__(shapes, num_points, **sampling)
         self.load_targets = load_targets
-        self.num_points = num_points
-        self.frame = (data_up, model_up, normalization)
-        self.augmentation = augmentation
-        self.seed = seed
-        self.validation = validation
-
-    def __len__(self) -> int:
-        return len(self.shapes)
 
     def __getitem__(self, key) -> dict:
         epoch, index = _epoch_and_index(key)
         shape = self.shapes[index]
-        rng = np.random.default_rng([self.seed, epoch, index])
+        rng = self._generator(epoch, index)
         if self.validation:
             picked = np.asarray(_fps_continue(shape.points, [0], min(self.num_points, shape.num_points)))
             if picked.size < self.num_points:
@@ -363,12 +362,9 @@ class PatchTargetDataset(Dataset):
         else:
             picked = _sample_indices(shape.num_points, self.num_points, rng)
         data_points = torch.from_numpy(shape.points[picked])
-        points = to_model_frame(data_points, *self.frame)
-        if self.augmentation is not None:
-            points = self.augmentation(points, rng)
         centers, features = self.load_targets(index)
         return {
-            "points": points.float(),
+            "points": self._model_points(data_points, rng),
             "data_points": data_points.float(),
             "target_centers": torch.as_tensor(centers).float(),
             "target_features": torch.as_tensor(features),
