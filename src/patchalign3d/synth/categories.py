@@ -65,6 +65,7 @@ class CategorySpec:
     family: str
     groups: tuple[GroupSpec, ...] = ()
     shapenetpart: bool = False
+    optional: tuple[str, ...] = ()  # part keys the engine may drop from a finished shape (missing parts)
 
 
 FAMILIES = (
@@ -83,15 +84,23 @@ def category(
     parts: dict[str, tuple[str, ...]],
     groups: tuple[GroupSpec, ...] = (),
     shapenetpart: bool = False,
+    optional: tuple[str, ...] = (),
 ) -> Callable[[Build], Build]:
-    """Register ``build`` as the recipe of category ``name``, one of the ``FAMILIES``."""
+    """Register ``build`` as the recipe of category ``name``, one of the ``FAMILIES``.
+
+    ``optional``: part keys a finished shape may lose (the engine's missing-parts variation drops
+    at most one of them, sometimes); every other part is always kept.
+    """
 
     def register(build: Build) -> Build:
         if name in CATEGORIES:
             raise ValueError(f"category {name!r} registered twice")
         if family not in FAMILIES:
             raise ValueError(f"category {name!r}: unknown family {family!r} (one of {', '.join(FAMILIES)})")
-        CATEGORIES[name] = CategorySpec(name, build, parts, family, groups, shapenetpart)
+        bad = [k for k in optional if k not in parts]
+        if bad:
+            raise ValueError(f"category {name!r}: optional parts {bad} are not in its vocabulary")
+        CATEGORIES[name] = CategorySpec(name, build, parts, family, groups, shapenetpart, tuple(optional))
         return build
 
     return register

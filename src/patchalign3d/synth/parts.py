@@ -345,6 +345,46 @@ def bezier(points: Sequence[Sequence[float]], count: int = 16) -> np.ndarray:
     return out
 
 
+def rounded_box(
+    center: Sequence[float], size: Sequence[float], exponent: float = 6.0, segments: int = 20,
+    matrix: np.ndarray | None = None,
+) -> Mesh:
+    """Box of full ``size`` (3,) with rounded vertical edges (a bevelled slab, cushion, phone or
+    cabinet body): a straight loft along y whose x-z section is a super-ellipse of ``exponent``
+    (2 an elliptic cylinder, large values a sharp box). Optionally rotated by ``matrix``."""
+    sx, sy, sz = (float(v) for v in size)
+    centers = np.array([[0.0, -sy / 2, 0.0], [0.0, sy / 2, 0.0]])
+    mesh = loft(centers, sx / 2, sz / 2, X, segments, exponent)
+    return transform(mesh, matrix, center)
+
+
+def prism(
+    profile: Sequence[Sequence[float]], depth: float, matrix: np.ndarray | None = None,
+    offset: Sequence[float] = (0.0, 0.0, 0.0),
+) -> Mesh:
+    """Extrude a 2-d outline ``profile`` (K, 2) in the x-y plane by ``depth`` along z (centred on
+    z = 0), then rotate by ``matrix`` and move by ``offset`` (3,).
+
+    The outline must be star-shaped about its vertex mean (caps are fans from it): shields, gable
+    walls, saw blades, keys, guitar plates. Either winding works (it is made counter-clockwise).
+    """
+    prof = np.asarray(profile, dtype=np.float64)
+    area = 0.5 * np.sum(prof[:, 0] * np.roll(prof[:, 1], -1) - np.roll(prof[:, 0], -1) * prof[:, 1])
+    if area < 0:
+        prof = prof[::-1]
+    k = len(prof)
+    mid = prof.mean(0)
+    half = depth / 2.0
+    ring = lambda z: np.column_stack([prof, np.full(k, z)])  # noqa: E731
+    vertices = np.concatenate([ring(-half), ring(half), [[*mid, -half], [*mid, half]]])
+    j = np.arange(k)
+    j1 = (j + 1) % k
+    side = np.concatenate([np.stack([j, j1, k + j], -1), np.stack([j1, k + j1, k + j], -1)])
+    back = np.stack([np.full(k, 2 * k), j1, j], -1)
+    front = np.stack([np.full(k, 2 * k + 1), k + j, k + j1], -1)
+    return transform((vertices, np.concatenate([side, back, front]).astype(np.int64)), matrix, offset)
+
+
 class PartBuilder:
     """Collects the meshes of one shape, each tagged with a part key (``"leg"``, ``"seat"``...).
 
