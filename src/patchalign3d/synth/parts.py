@@ -345,6 +345,24 @@ def bezier(points: Sequence[Sequence[float]], count: int = 16) -> np.ndarray:
     return out
 
 
+def vessel(
+    heights: Sequence[float], radii: Sequence[float], wall: float, base: Sequence[float] = (0.0, 0.0, 0.0),
+    axis: Sequence[float] = (0.0, 1.0, 0.0), segments: int = 24, open_top: bool = True,
+) -> Mesh:
+    """Open container wall of thickness ``wall``: outside radius ``radii[i]`` at ``heights[i]``
+    (increasing, the first at the floor), up the outside, over the rim and down the inside to a
+    floor ``wall`` thick (a :func:`revolve` profile). ``open_top=False`` closes the top flat (a
+    drum, a closed tin). Cups, bowls, pots, pans, jars, bins, barrels."""
+    h = np.asarray(heights, dtype=np.float64)
+    r = np.asarray(radii, dtype=np.float64)
+    outer = [(0.0, h[0])] + list(zip(r, h))
+    if not open_top:
+        return revolve(outer + [(0.0, h[-1])], base, axis, segments)
+    inner = [(max(ri - wall, 1e-4), hi) for ri, hi in zip(r[::-1], h[::-1])]
+    inner[-1] = (inner[-1][0], h[0] + wall)
+    return revolve(outer + inner + [(0.0, h[0] + wall)], base, axis, segments)
+
+
 def rounded_box(
     center: Sequence[float], size: Sequence[float], exponent: float = 6.0, segments: int = 20,
     matrix: np.ndarray | None = None,
