@@ -29,6 +29,7 @@ from patchalign3d.errors import PatchAlignError
 from patchalign3d.synth import categories_extra  # noqa: F401  (registers the extra categories)
 from patchalign3d.synth import categories_animals, categories_people, categories_plants  # noqa: F401
 from patchalign3d.synth import categories_furniture  # noqa: F401
+from patchalign3d.synth import categories_kitchen  # noqa: F401
 from patchalign3d.synth import categories_tools  # noqa: F401
 from patchalign3d.synth import categories_vehicles  # noqa: F401
 from patchalign3d.synth.categories import CATEGORIES, CategorySpec
