@@ -32,6 +32,7 @@ from patchalign3d.synth import categories_furniture  # noqa: F401
 from patchalign3d.synth import categories_kitchen  # noqa: F401
 from patchalign3d.synth import categories_tools  # noqa: F401
 from patchalign3d.synth import categories_vehicles  # noqa: F401
+from patchalign3d.synth import categories_wearables  # noqa: F401
 from patchalign3d.synth.categories import CATEGORIES, CategorySpec
 from patchalign3d.synth.parts import PartBuilder, rotation
 
