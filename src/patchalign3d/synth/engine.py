@@ -28,8 +28,10 @@ from patchalign3d.data.find3d import STORED_POINTS
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.synth import categories_extra  # noqa: F401  (registers the extra categories)
 from patchalign3d.synth import categories_animals, categories_people, categories_plants  # noqa: F401
+from patchalign3d.synth import categories_buildings  # noqa: F401
 from patchalign3d.synth import categories_electronics  # noqa: F401
 from patchalign3d.synth import categories_furniture  # noqa: F401
+from patchalign3d.synth import categories_gear  # noqa: F401
 from patchalign3d.synth import categories_kitchen  # noqa: F401
 from patchalign3d.synth import categories_tools  # noqa: F401
 from patchalign3d.synth import categories_vehicles  # noqa: F401
