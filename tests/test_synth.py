@@ -61,7 +61,7 @@ def test_vocabulary_covers_the_benchmark_part_names():
         assert not missing, f"{category}: {missing}"
 
 
-def test_every_category_builds_valid_meshes_whose_faces_all_have_a_part():
+def test_every_category_builds_valid_meshes_whose_faces_all_have_a_part_or_are_clutter():
     for category in category_names():
         for shape in _shapes(category, 3):
             f = len(shape.faces)
@@ -70,7 +70,8 @@ def test_every_category_builds_valid_meshes_whose_faces_all_have_a_part():
             assert shape.faces.min() >= 0 and shape.faces.max() < len(shape.vertices)
             assert np.isfinite(shape.vertices).all()
             assert np.linalg.norm(shape.vertices, axis=1).max() == pytest.approx(1.0, abs=1e-5)
-            counts = np.bincount(shape.face_part, minlength=len(shape.part_keys))
+            assert shape.face_part.min() >= -1  # -1: unlabelled clutter
+            counts = np.bincount(shape.face_part[shape.face_part >= 0], minlength=len(shape.part_keys))
             assert len(counts) == len(shape.part_keys) and (counts > 0).all(), category
             assert all(name in syn for name, syn in zip(shape.part_names, shape.part_synonyms))
             assert shape.part_colors.shape == (len(shape.part_keys), 3)
@@ -226,8 +227,13 @@ def test_preview_sheet_shows_every_category_coloured_by_its_parts(tmp_path):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"categories": ["spaceship"]}, "unknown synthetic category"),
-        ({"holdout_categories": ["spaceship"]}, "holdout"),
+        ({"categories": ["flying saucer"]}, "unknown synthetic category"),
+        ({"holdout_families": ["aliens"]}, "unknown holdout families"),
+        ({"categories": ["mug"], "holdout_families": ["tool"]}, "no category among"),
+        ({"categories": ["mug", "hammer"], "holdout_families": ["kitchenware", "tool"]}, "every category is held out"),
+        ({"variation": {"clutter": 2.0}}, "variation.clutter"),
+        ({"variation": {"wobble": 0.1}}, "unknown option"),
+        ({"holdout_categories": ["flying saucer"]}, "holdout"),
         ({"categories": ["mug"], "holdout_categories": ["mug"]}, "every category is held out"),
         ({"num_shapes": 0}, "at least 1"),
         ({"formats": ("ply",)}, "formats"),

@@ -65,9 +65,9 @@ def desk(rng: np.random.Generator, parts: PartBuilder) -> None:
 @category(
     "wardrobe", "furniture",
     {"body": ("body", "carcass", "frame", "wardrobe body"), "door": ("door", "doors", "wardrobe door", "cabinet door"),
-     "handle": ("handle", "door handle", "pull"), "drawer": DRAWER, "knob": KNOB,
+     "handle": ("door handle", "handle", "bar handle"), "drawer": DRAWER, "knob": ("knob", "drawer knob", "drawer pull"),
      "top": ("top", "cornice", "crown"), "base": ("base", "plinth", "foot", "feet")},
-    groups=(DRAWERS, GroupSpec(("door", "doors"), ("door", "handle"), 0.4)),
+    groups=(DRAWERS, GroupSpec(("door", "doors"), ("door", "handle"), 0.4), GroupSpec(("handle", "handles"), ("handle", "knob"), 0.2)),
     optional=("drawer", "top"),
 )
 def wardrobe(rng: np.random.Generator, parts: PartBuilder) -> None:
@@ -143,7 +143,7 @@ def wall_shelf(rng: np.random.Generator, parts: PartBuilder) -> None:
 
 @category(
     "armchair", "furniture",
-    {"seat": SEAT, "back": BACK, "arm": ARM, "leg": LEG, "cushion": ("cushion", "back cushion", "pillow", "throw pillow"),
+    {"seat": SEAT, "back": BACK, "arm": ARM, "leg": LEG, "cushion": ("pillow", "back cushion", "throw pillow", "scatter cushion"),
      "base": ("base", "skirt", "frame")},
     groups=(GroupSpec(("base", "support"), ("base", "leg"), 0.3),),
     optional=("cushion", "leg"),

@@ -36,8 +36,18 @@ from patchalign3d.synth import categories_kitchen  # noqa: F401
 from patchalign3d.synth import categories_tools  # noqa: F401
 from patchalign3d.synth import categories_vehicles  # noqa: F401
 from patchalign3d.synth import categories_wearables  # noqa: F401
-from patchalign3d.synth.categories import CATEGORIES, CategorySpec
-from patchalign3d.synth.parts import PartBuilder, rotation
+from patchalign3d.synth.categories import CATEGORIES, FAMILIES, CategorySpec
+from patchalign3d.synth.parts import PartBuilder, merge, rotation
+from patchalign3d.synth.variation import (
+    CLUTTER,
+    Variation,
+    clutter_mesh,
+    compact_parts,
+    deform_parts,
+    drop_optional_part,
+    remesh,
+    surface_noise,
+)
 
 
 FRONTS = {"+x": 0.0, "-z": np.pi / 2, "-x": np.pi, "+z": -np.pi / 2}
@@ -62,7 +72,8 @@ class SynthShape:
         category: category name (``"chair"``).
         vertices: (V, 3) float32, y up, front along the requested axis, inside the unit sphere.
         faces: (F, 3) int64 triangles into ``vertices``.
-        face_part: (F,) int64 part index of every face.
+        face_part: (F,) int64 part index of every face; ``-1`` (``variation.CLUTTER``) for
+            unlabelled clutter, which belongs to no part and carries no label.
         part_keys: (P,) canonical part names (``"leg"``), one per part.
         part_names: (P,) the label drawn for each part in this shape (``"table leg"``).
         part_synonyms: (P,) every name the part may be given (plain name first).
@@ -70,7 +81,10 @@ class SynthShape:
         mask_labels: (M,) the shape's distinct labels (primary, second and group labels merged by
             name).
         mask_parts: (M,) the parts each label covers.
-        extras: ``{"front": axis}``, the axis this shape faces.
+        extras: ``{"front": axis, "variation": {...}}``: the axis this shape faces and what the
+            variation did (``dropped`` part key, ``deformed`` part keys, ``clutter`` kind,
+            ``remesh`` kind, ``noise`` standard deviation; None / [] / 0 when not applied), and
+            ``clutter_color`` when there is clutter.
         face_second: (F,) int64 a second part of each face (where two organic parts blend), -1
             where none; ``None`` when no face has one.
     """
@@ -89,15 +103,20 @@ class SynthShape:
     face_second: np.ndarray | None = None
 
     def face_masks(self) -> np.ndarray:
-        """(M, F) bool: face f carries label m (of its part, or of its second part)."""
-        part_mask = np.zeros((len(self.mask_labels), len(self.part_keys)), dtype=bool)
+        """(M, F) bool: face f carries label m (of its part, or of its second part); clutter faces none."""
+        part_mask = np.zeros((len(self.mask_labels), len(self.part_keys) + 1), dtype=bool)  # last column: clutter
         for m, members in enumerate(self.mask_parts):
             part_mask[m, members] = True
-        masks = part_mask[:, self.face_part]
+        masks = part_mask[:, np.where(self.face_part == CLUTTER, len(self.part_keys), self.face_part)]
         if self.face_second is not None:
             has = self.face_second >= 0
             masks[:, has] |= part_mask[:, self.face_second[has]]
         return masks
+
+    def face_colors(self) -> np.ndarray:
+        """(F, 3) uint8 colour of every face (clutter faces: ``extras["clutter_color"]``)."""
+        table = np.concatenate([self.part_colors, np.asarray(self.extras.get("clutter_color", (128, 128, 128)), np.uint8)[None]])
+        return table[np.where(self.face_part == CLUTTER, len(self.part_keys), self.face_part)]
 
 
 def category_names() -> list[str]:
@@ -169,15 +188,30 @@ def _hsv_to_rgb(h: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
     return table[i, np.arange(len(h))]
 
 
-def generate_shape(category: str, rng: np.random.Generator, front: str = "+x") -> SynthShape:
+def _normalised(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop unused vertices, centre on the bounding box, scale the farthest vertex to distance 1."""
+    used, inverse = np.unique(faces, return_inverse=True)
+    vertices = vertices[used]
+    low, high = vertices.min(0), vertices.max(0)
+    vertices = vertices - (low + high) / 2
+    return vertices / np.sqrt((vertices**2).sum(-1).max()), inverse.reshape(faces.shape).astype(np.int64)
+
+
+def generate_shape(
+    category: str, rng: np.random.Generator, front: str = "+x", variation: Variation | dict | bool | None = None,
+) -> SynthShape:
     """Draw one shape of ``category`` with labels and colours from ``rng``.
 
     category: a name from :func:`category_names`. front: the axis the object faces (``"+x"``,
-    ``"-x"``, ``"+z"``, ``"-z"``, or ``"any"``: one of those drawn from ``rng``). Returns a
-    :class:`SynthShape` normalised into the unit sphere.
+    ``"-x"``, ``"+z"``, ``"-z"``, or ``"any"``: one of those drawn from ``rng``). variation: a
+    :class:`~.variation.Variation` (or a dict of its fields; None: the defaults, False: none):
+    missing parts, part deformation, clutter, remeshing, surface noise, drawn from a generator
+    seeded by one draw of ``rng`` (so labels and colours do not depend on the variation settings).
+    Returns a :class:`SynthShape` normalised into the unit sphere.
     """
     spec = _spec(category)
     _check_front(front)
+    variation = Variation.from_value(variation)
     builder = PartBuilder()
     spec.build(rng, builder)
     vertices, faces, face_part = builder.build()
@@ -185,15 +219,45 @@ def generate_shape(category: str, rng: np.random.Generator, front: str = "+x") -
     unknown = [k for k in builder.keys if k not in spec.parts]
     if unknown:  # a recipe bug, not a user mistake
         raise AssertionError(f"{category}: parts {unknown} are missing from the vocabulary")
+    vary = np.random.default_rng(int(rng.integers(2**63)))
+    keys = list(builder.keys)
+    keep, dropped = drop_optional_part(face_part, keys, spec.optional, vary, variation.drop_part)
+    if keep is not None:
+        faces, face_part, face_second = faces[keep], face_part[keep], face_second[keep]
+        face_part, face_second, keys = compact_parts(face_part, face_second, keys)
+    vertices, deformed = deform_parts(vertices, faces, face_part, vary, variation.deform, variation.deform_strength)
+    deformed = [keys[p] for p in deformed]
+    clutter = None
+    if vary.random() < variation.clutter:
+        mesh, clutter = clutter_mesh(vertices[np.unique(faces)], vary)
+        vertices, faces = merge([(vertices, faces), mesh])
+        face_part = np.concatenate([face_part, np.full(len(mesh[1]), CLUTTER)])
+        face_second = np.concatenate([face_second, np.full(len(mesh[1]), -1)])
 
     if front == "any":
         front = sorted(FRONTS)[int(rng.integers(len(FRONTS)))]
-    vertices = vertices @ rotation((0, 1, 0), FRONTS[front]).T
-    low, high = vertices.min(0), vertices.max(0)
-    vertices = vertices - (low + high) / 2
-    vertices = vertices / np.sqrt((vertices**2).sum(-1).max())
+    vertices, faces = _normalised(vertices @ rotation((0, 1, 0), FRONTS[front]).T, faces)
 
-    keys = builder.keys
+    remeshed = None
+    if vary.random() < variation.remesh:
+        new_v, new_f, parent, kind = remesh(vertices, faces, vary, variation.decimate_cell)
+        new_part, new_second, new_keys = compact_parts(face_part[parent], face_second[parent], keys)
+        if len(new_keys) >= 2 or len(new_keys) == len(keys):
+            vertices, faces, face_part, face_second, keys, remeshed = new_v, new_f, new_part, new_second, new_keys, kind
+    noise = 0.0
+    if vary.random() < variation.noise:
+        noise = float(vary.uniform(0.2, 1.0) * variation.noise_scale)
+        vertices = surface_noise(vertices, vary, noise)
+    if remeshed or noise:
+        vertices, faces = _normalised(vertices, faces)
+    extras = {
+        "front": front,
+        "variation": {"dropped": dropped, "deformed": deformed,
+                      "clutter": clutter, "remesh": remeshed, "noise": noise},
+    }
+    if clutter is not None:
+        extras["clutter_color"] = vary.integers(60, 200, 3).astype(np.uint8)
+
     synonyms = [list(spec.parts[k]) for k in keys]
     names = [_draw_name(rng, syn) for syn in synonyms]
     labels: dict[str, set[int]] = {}
@@ -218,7 +282,7 @@ def generate_shape(category: str, rng: np.random.Generator, front: str = "+x") -
         part_colors=colors,
         mask_labels=list(labels),
         mask_parts=[sorted(v) for v in labels.values()],
-        extras={"front": front},
+        extras=extras,
         face_second=face_second if (face_second >= 0).any() else None,
     )
 
@@ -315,19 +379,23 @@ def shape_uid(seed: int, index: int) -> str:
     return f"s{seed}i{index:06d}"
 
 
-def make_shape(category: str, seed: int, index: int, front: str = "+x", num_points: int = STORED_POINTS) -> dict:
+def make_shape(
+    category: str, seed: int, index: int, front: str = "+x", num_points: int = STORED_POINTS,
+    variation: Variation | dict | bool | None = None,
+) -> dict:
     """Generate shape ``index`` of the dataset made with ``seed``, with its surface samples.
 
-    The generator is seeded by ``(seed, index)`` only. Returns a dict with ``shape``
+    The generator is seeded by ``(seed, index)`` only; ``variation`` as in :func:`generate_shape`.
+    Points on clutter faces carry no label (no mask holds them). Returns a dict with ``shape``
     (:class:`SynthShape`), ``points`` (N, 3) float32, ``point2face`` (N,) int64, ``normals``
     (N, 3) float32, ``rgb`` (N, 3) float32 in [0, 1], ``mask2points`` (M, N) bool and
     ``mask_labels`` (M,).
     """
     rng = np.random.default_rng([seed, index])
-    shape = generate_shape(category, rng, front)
+    shape = generate_shape(category, rng, front, variation)
     points, point2face, normals = sample_surface(shape, rng, num_points)
     mask2points, mask_labels = point_masks(shape, point2face)
-    rgb = shape.part_colors[shape.face_part[point2face]].astype(np.float32) / 255.0
+    rgb = shape.face_colors()[point2face].astype(np.float32) / 255.0
     return {
         "shape": shape,
         "points": points,
@@ -344,14 +412,15 @@ def _write_one(job: tuple) -> dict:
     from patchalign3d.data.base import atomic_write_bytes
     from patchalign3d.data.find3d import write_find3d_object
 
-    out_dir, category, seed, index, split, front, num_points, formats = job
+    out_dir, category, seed, index, split, front, num_points, formats, variation = job
     out_dir = Path(out_dir)
-    made = make_shape(category, seed, index, front, num_points)
+    made = make_shape(category, seed, index, front, num_points, Variation(**variation))
     shape: SynthShape = made["shape"]
     uid = shape_uid(seed, index)
     entry = {
         "name": f"{category}_{uid}",
         "category": category,
+        "family": CATEGORIES[category].family,
         "uid": uid,
         "split": split,
         "parts": [
@@ -369,7 +438,10 @@ def _write_one(job: tuple) -> dict:
             for label, members in zip(shape.mask_labels, shape.mask_parts)
         ],
         "num_faces": int(len(shape.faces)),
+        "clutter_faces": int((shape.face_part == CLUTTER).sum()),
+        "unlabelled_points": int((~made["mask2points"].any(0)).sum()) if len(made["mask_labels"]) else int(num_points),
         "front": shape.extras["front"],
+        "variation": shape.extras["variation"],
     }
     if "find3d" in formats:
         write_find3d_object(
@@ -390,11 +462,13 @@ def generate_dataset(
     categories: Sequence[str] | None = None,
     val_fraction: float = 0.1,
     holdout_categories: Sequence[str] = (),
+    holdout_families: Sequence[str] = (),
     formats: Sequence[str] = ("glb", "find3d"),
     front: str = "+x",
     num_points: int = STORED_POINTS,
     workers: int = 1,
     progress: bool = True,
+    variation: Variation | dict | bool | None = None,
 ) -> dict:
     """Generate ``num_shapes`` labelled shapes and write them under ``out_dir``.
 
@@ -411,9 +485,14 @@ def generate_dataset(
         val_fraction: share of each category's shapes listed in ``split/val.txt``.
         holdout_categories: categories whose shapes all go to ``split/test.txt`` (zero-shot
             evaluation on unseen categories); they are generated like the others.
+        holdout_families: families (``synth.categories.FAMILIES``: ``"tool"``, ``"animal"``...)
+            whose every generated category is held out the same way (zero-shot on unseen
+            families); combined with ``holdout_categories``.
         formats: any of ``"glb"``, ``"find3d"``.
         front: axis the objects face (``"+x"`` default, ``"-x"``, ``"+z"``, ``"-z"``, ``"any"``).
         workers: processes to use; the output does not depend on it.
+        variation: per-shape variation (:class:`~.variation.Variation`, a dict of its fields,
+            None for the defaults, False for none); recorded in the manifest.
 
     Same arguments, same bytes in every point file. The manifest is written last; each file is
     written atomically. Returns the manifest's summary: counts per split and category, the label
@@ -431,8 +510,18 @@ def generate_dataset(
     unknown = sorted(holdout - set(names))
     if unknown:
         raise PatchAlignError(f"holdout categories {unknown} are not among the generated categories")
+    families = sorted(set(holdout_families))
+    bad_families = [f for f in families if f not in FAMILIES]
+    if bad_families:
+        raise PatchAlignError(f"unknown holdout families {bad_families}; known: {', '.join(FAMILIES)}")
+    for family in families:
+        members = [n for n in names if CATEGORIES[n].family == family]
+        if not members:
+            raise PatchAlignError(f"holdout family {family!r} has no category among the generated ones")
+        holdout |= set(members)
     if holdout == set(names):
         raise PatchAlignError("every category is held out: nothing would be left for training")
+    variation = Variation.from_value(variation)
     if not 0.0 <= float(val_fraction) < 1.0:
         raise PatchAlignError(f"val_fraction must be in [0, 1), got {val_fraction}")
     formats = tuple(formats)
@@ -447,13 +536,13 @@ def generate_dataset(
     settings = {
         "seed": int(seed), "num_shapes": int(num_shapes), "num_points": int(num_points), "front": front,
         "formats": list(formats), "categories": names, "holdout_categories": sorted(holdout),
-        "val_fraction": float(val_fraction),
+        "holdout_families": families, "val_fraction": float(val_fraction), "variation": variation.as_dict(),
     }
     _check_previous_run(out_dir, settings)
     out_dir.mkdir(parents=True, exist_ok=True)
     shape_categories, split = _splits(names, int(num_shapes), int(seed), float(val_fraction), holdout)
     jobs = [
-        (str(out_dir), shape_categories[i], int(seed), i, split[i], front, int(num_points), formats)
+        (str(out_dir), shape_categories[i], int(seed), i, split[i], front, int(num_points), formats, variation.as_dict())
         for i in range(int(num_shapes))
     ]
     from tqdm import tqdm
@@ -484,6 +573,7 @@ def generate_dataset(
         "up": "y",
         "split_counts": {s: len(v) for s, v in split_names.items()},
         "category_counts": {c: shape_categories.count(c) for c in names},
+        "category_families": {c: CATEGORIES[c].family for c in names},
         "part_keys": {c: list(CATEGORIES[c].parts) for c in names},
         "labels": vocabulary,
         "find3d_root": "find3d" if "find3d" in formats else None,
