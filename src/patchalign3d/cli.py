@@ -99,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--categories", nargs="+", metavar="NAME", help="only these categories (default: all)")
     synth.add_argument("--holdout-categories", nargs="+", default=(), metavar="NAME",
                        help="categories written whole to the test split (zero-shot evaluation)")
+    synth.add_argument("--holdout-families", nargs="+", default=(), metavar="FAMILY",
+                       help="families (tool, animal, vehicle, ...) whose categories all go to the test split")
+    synth.add_argument("--no-variation", action="store_true",
+                       help="recipes as drawn: no missing parts, deformation, clutter, remeshing or noise")
     synth.add_argument("--val-fraction", type=float, default=0.1, help="share of each category in the val split")
     synth.add_argument("--formats", nargs="+", default=("glb", "find3d"), choices=("glb", "find3d"))
     synth.add_argument("--front", default="+x", choices=("+x", "-x", "+z", "-z", "any"),
@@ -268,13 +272,15 @@ def run_synth(args: argparse.Namespace) -> int:
 
     summary = generate_dataset(
         args.out, args.shapes, seed=args.seed, categories=args.categories, val_fraction=args.val_fraction,
-        holdout_categories=args.holdout_categories, formats=args.formats, front=args.front, workers=args.workers,
+        holdout_categories=args.holdout_categories, holdout_families=args.holdout_families, formats=args.formats,
+        front=args.front, workers=args.workers, variation=False if args.no_variation else None,
     )
     print(f"wrote {args.shapes} shapes under {args.out} (listed in manifest.json)")
     if not args.no_preview:
         from patchalign3d.synth.preview import write_preview
 
-        path = write_preview(Path(args.out) / "preview.png", summary["categories"], args.seed, args.front)
+        path = write_preview(Path(args.out) / "preview.png", summary["categories"], args.seed, args.front,
+                             variation=False if args.no_variation else None)
         print(f"wrote {path}")
     return 0
 

@@ -87,8 +87,8 @@ class Variation:
         return asdict(self)
 
 
-NO_VARIATION = Variation(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-"""Recipes as drawn: no missing parts, deformation, clutter, remeshing or noise."""
+NO_VARIATION = Variation(drop_part=0.0, deform=0.0, clutter=0.0, remesh=0.0, noise=0.0)
+"""Recipes as drawn: no missing parts, deformation, clutter, remeshing or noise (strengths kept)."""
 
 
 def drop_optional_part(

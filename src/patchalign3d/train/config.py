@@ -52,7 +52,9 @@ class DataSection:
     max_val_shapes: int | None = 200
     num_workers: int = 2
     targets_subdir: str = TARGET_SUBDIR  # stage 1: cached targets under rendered/<item>/oriented/<this>/
-    synth: dict = field(default_factory=dict)  # keyword arguments of data.synth.generate_dataset
+    # keyword arguments of patchalign3d.synth.engine.generate_dataset, e.g. {num_shapes: 20000,
+    # holdout_categories: [mug], holdout_families: [tool, animal], variation: {clutter: 0.2}}
+    synth: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -203,11 +205,30 @@ def _validate(config: TrainConfig, where: str) -> None:
             raise PatchAlignError(f"{where}: {key} must be one of {list(allowed)}, got {value!r}")
     if config.model.preset not in PRESETS:
         raise PatchAlignError(f"{where}: model.preset must be one of {sorted(PRESETS)}, got {config.model.preset!r}")
+    _validate_synth(config.data.synth, where)
     for key in ("optim.batch_size", "optim.epochs", "checkpoint_every", "log_every"):
         section, _, name = key.rpartition(".")
         value = getattr(getattr(config, section) if section else config, name)
         if value is None or value <= 0:
             raise PatchAlignError(f"{where}: {key} must be a positive integer, got {value!r}")
+
+
+def _validate_synth(options: dict, where: str) -> None:
+    """data.synth must name arguments of the engine's generate_dataset (out_dir is data.root)."""
+    if not options:
+        return
+    import inspect
+
+    from patchalign3d.synth.engine import generate_dataset
+
+    known = set(inspect.signature(generate_dataset).parameters) - {"out_dir"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise PatchAlignError(f"{where}: data.synth has unknown key(s) {unknown}; known: {sorted(known)}")
+    for key in ("categories", "holdout_categories", "holdout_families"):
+        value = options.get(key)
+        if value is not None and (isinstance(value, str) or not all(isinstance(v, str) for v in value)):
+            raise PatchAlignError(f"{where}: data.synth.{key} must be a list of names, got {value!r}")
 
 
 def preset_names() -> list[str]:
