@@ -4,7 +4,8 @@ Measures, in one run (medians of repeated runs, each on a fresh output folder):
 - end to end: ``generate_dataset`` writing GLB + Find3D files and the manifest (no preview), with
   1 and 2 worker processes;
 - in memory: ``make_shape`` (recipe + normalisation + labels + 5,000 surface samples + masks);
-- per category: median milliseconds of ``make_shape``.
+- per category: median milliseconds of ``make_shape``;
+- in memory without the per-shape variation (``variation=False``), to show what it costs.
 The machine is described (CPU model, cores, load average at start, since the cores may be shared).
 Results go to benchmarks/results/synth.json.
 
@@ -95,6 +96,12 @@ def main() -> None:
         per_category[name] = 1000 * statistics.median(times)
         in_memory.extend(times)
     results["in_memory_shapes_per_second"] = 1.0 / statistics.median(in_memory)
+    plain = []
+    for k, name in enumerate(names):
+        start = time.perf_counter()
+        make_shape(name, seed=2000, index=k, variation=False)
+        plain.append(time.perf_counter() - start)
+    results["in_memory_shapes_per_second_without_variation"] = 1.0 / statistics.median(plain)
     results["make_shape_ms_median_per_category"] = dict(sorted(per_category.items()))
     results["load_average_at_end"] = os.getloadavg()
 

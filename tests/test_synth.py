@@ -61,6 +61,7 @@ def test_vocabulary_covers_the_benchmark_part_names():
         assert not missing, f"{category}: {missing}"
 
 
+@pytest.mark.slow
 def test_every_category_builds_valid_meshes_whose_faces_all_have_a_part_or_are_clutter():
     for category in category_names():
         for shape in _shapes(category, 3):

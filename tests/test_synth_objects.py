@@ -44,6 +44,7 @@ def test_the_engine_is_wide_across_the_man_made_families():
         assert all(len(syn) == len(set(syn)) for syn in spec.parts.values()), name
 
 
+@pytest.mark.slow
 def test_every_man_made_category_builds_exact_labels_for_several_seeds():
     for name in OBJECTS:
         spec = CATEGORIES[name]
@@ -121,6 +122,7 @@ def test_missing_parts_drop_only_optional_parts_and_their_labels():
     assert len(dropped) >= 2
 
 
+@pytest.mark.slow
 def test_clutter_is_unlabelled_in_the_shape_the_points_and_the_files(tmp_path):
     clutter = {**NO_VARIATION.as_dict(), "clutter": 1.0}
     made = make_shape("lamp", seed=0, index=3, variation=clutter)
