@@ -107,6 +107,21 @@ def test_each_variation_step_keeps_labels_exact():
     assert kinds == {"subdivide", "decimate"}
 
 
+@pytest.mark.slow
+def test_remeshing_an_organic_shape_keeps_its_second_parts():
+    plain = generate_shape("dog", np.random.default_rng(4), variation=False)
+    kinds = set()
+    for seed in range(6):
+        shape = generate_shape("dog", np.random.default_rng(seed), variation={**NO_VARIATION.as_dict(), "remesh": 1.0, "deform": 1.0})
+        kinds.add(shape.extras["variation"]["remesh"])
+        assert shape.face_second is not None and shape.face_second.max() < len(shape.part_keys)
+        blended = {shape.part_keys[p] for p in shape.face_second[shape.face_second >= 0]}
+        assert blended and not blended & set(shape.extras["variation"]["deformed"])  # never torn apart
+        two = shape.face_second >= 0
+        assert 0 < two.mean() < 0.5 and (shape.face_second[two] != shape.face_part[two]).all()
+    assert kinds == {"subdivide", "decimate"} and plain.face_second is not None
+
+
 def test_missing_parts_drop_only_optional_parts_and_their_labels():
     dropped = Counter()
     for seed in range(30):
