@@ -9,11 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from patchalign3d.synth.categories import GroupSpec, category, chance, pick, uniform
-from patchalign3d.synth.kit import four_legs
-from patchalign3d.synth.parts import (
-    X, Y, Z, PartBuilder, bezier, box, capsule, cone, cylinder, ellipsoid, lathe, loft, prism, rounded_box, sphere, torus,
-    tube, vessel,
-)
+from patchalign3d.synth.parts import X, Y, Z, PartBuilder, box, capsule, cone, cylinder, lathe, loft, prism, sphere, tube
 
 WALL = ("wall", "walls", "facade", "exterior wall")
 ROOF = ("roof", "rooftop", "roofing")

@@ -10,7 +10,7 @@ import numpy as np
 
 from patchalign3d.synth.categories import GroupSpec, category, chance, pick, uniform
 from patchalign3d.synth.parts import (
-    X, Y, Z, PartBuilder, bezier, box, capsule, cone, cylinder, ellipsoid, face_frame, keep_faces, loft, prism, rounded_box,
+    X, Z, PartBuilder, bezier, box, capsule, cone, cylinder, ellipsoid, face_frame, keep_faces, loft, prism, rounded_box,
     sphere, split_faces, torus, tube,
 )
 

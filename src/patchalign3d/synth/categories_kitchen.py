@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from patchalign3d.synth.categories import HANDLE, GroupSpec, category, chance, pick, uniform
+from patchalign3d.synth.categories import GroupSpec, category, chance, pick, uniform
 from patchalign3d.synth.kit import handle_loop
-from patchalign3d.synth.parts import X, Y, Z, PartBuilder, bezier, box, cylinder, ellipsoid, lathe, loft, rounded_box, sphere, torus, tube, vessel
+from patchalign3d.synth.parts import X, Y, Z, PartBuilder, bezier, box, cylinder, ellipsoid, lathe, loft, sphere, torus, tube, vessel
 
 LID = ("lid", "cover", "top")
 LID_KNOB = ("knob", "lid knob", "lid handle")

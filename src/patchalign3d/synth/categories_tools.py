@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from patchalign3d.synth.categories import HANDLE, HUB, TIRE, WHEEL, GroupSpec, category, chance, pick, uniform
-from patchalign3d.synth.kit import handle_loop, wheel_set
-from patchalign3d.synth.parts import X, Y, Z, PartBuilder, bezier, box, capsule, cone, cylinder, lathe, loft, prism, rounded_box, sphere, torus, tube, vessel
+from patchalign3d.synth.categories import GroupSpec, category, chance, pick, uniform
+from patchalign3d.synth.parts import X, Y, Z, PartBuilder, bezier, box, capsule, cone, cylinder, lathe, loft, prism, rounded_box, torus, tube
 
 GRIP = ("handle", "grip", "handle or grip", "tool handle")
 

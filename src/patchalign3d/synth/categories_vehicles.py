@@ -15,10 +15,8 @@ from patchalign3d.synth.parts import (
     Y,
     Z,
     PartBuilder,
-    bezier,
     box,
     capsule,
-    cone,
     cylinder,
     ellipsoid,
     lathe,
@@ -27,8 +25,7 @@ from patchalign3d.synth.parts import (
     rounded_box,
     sphere,
     torus,
-    tube,
-)
+    )
 
 WHEELS = GroupSpec(WHEEL, ("tire", "hub"), 0.4)
 WINDOW = ("window", "windows", "windshield", "windscreen", "glass")
