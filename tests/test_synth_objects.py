@@ -189,3 +189,17 @@ def test_training_config_takes_family_holdouts_and_refuses_unknown_engine_keys()
         load_config("tiny", ["data.format=synth", "data.synth.holdout_family=[tool]"])
     with pytest.raises(PatchAlignError, match="list of names"):
         load_config("tiny", ["data.format=synth", "data.synth.holdout_families=tool"])
+
+
+def test_clutter_travels_in_the_glb_as_unlabelled_surface(tmp_path):
+    from patchalign3d.data.parts_mesh import load_part_meshes, read_parts_mesh
+    from patchalign3d.synth.engine import glb_bytes
+
+    shape = generate_shape("stool", np.random.default_rng(2), variation={**NO_VARIATION.as_dict(), "clutter": 1.0})
+    path = tmp_path / "stool.glb"
+    path.write_bytes(glb_bytes(shape))
+    _, faces, face_parts, names = load_part_meshes(path)
+    assert len(faces) == len(shape.faces) and sorted(names) == sorted(set(shape.part_names))
+    assert (face_parts == -1).sum() == (shape.face_part == CLUTTER).sum() > 0
+    read = read_parts_mesh(path, 2000, seed=0)
+    assert (read.labels == -1).any() and (read.labels >= 0).any()

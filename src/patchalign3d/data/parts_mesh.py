@@ -8,7 +8,9 @@ Naming rule (:func:`part_label`): take the node name (glTF/GLB: the scene-graph 
 current ``g`` group if one was opened after the last ``o`` line, else the ``o`` object), strip a
 trailing numeric suffix made of separators and digits (``leg.001``, ``leg_2``, ``leg-3``, ``leg 4``,
 ``leg.001_1`` -> ``leg``), replace ``_`` by a space, collapse spaces and lower-case. A name that
-would become empty is kept as written. Geometry with no name gets ``"unnamed"``.
+would become empty is kept as written. Geometry with no name gets ``"unnamed"``. Geometry whose
+label is ``"unlabelled"`` (:data:`UNLABELLED`, e.g. the synthetic engine's clutter) is surface
+without a part: its faces get part -1 and its points label -1 (ignored by the metrics).
 
 glTF/GLB files are read with trimesh (node transforms applied, so points are in scene coordinates:
 glTF is y-up). OBJ files are parsed here, because trimesh merges ``o`` and ``g`` names into one
@@ -28,10 +30,12 @@ from patchalign3d.data.base import LabelledShape, ShapeDataset, require_dir, req
 from patchalign3d.data.find3d import STORED_POINTS
 from patchalign3d.errors import PatchAlignError
 
-__all__ = ["part_label", "read_parts_mesh", "load_part_meshes", "PartsMeshFolder", "MESH_SUFFIXES"]
+__all__ = ["part_label", "read_parts_mesh", "load_part_meshes", "PartsMeshFolder", "MESH_SUFFIXES", "UNLABELLED"]
 
 MESH_SUFFIXES = (".glb", ".gltf", ".obj")
 _SUFFIX = re.compile(r"(?:[._\-\s]*\d+)+$")
+UNLABELLED = "unlabelled"
+"""Node / group label of surface that belongs to no part (read as part -1)."""
 
 
 def part_label(name: str) -> str:
@@ -88,8 +92,8 @@ def load_part_meshes(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarr
     Returns:
         vertices: (V, 3) float64 in scene coordinates.
         faces: (F, 3) int64 triangles.
-        face_parts: (F,) int64 index into ``part_names``.
-        part_names: the distinct labels (after :func:`part_label`), sorted.
+        face_parts: (F,) int64 index into ``part_names``; -1 for :data:`UNLABELLED` geometry.
+        part_names: the distinct labels (after :func:`part_label`), sorted, without ``UNLABELLED``.
     """
     path = require_file(Path(path), "parts-named mesh")
     suffix = path.suffix.lower()
@@ -123,8 +127,9 @@ def load_part_meshes(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarr
     if not np.isfinite(vertices).all():
         raise PatchAlignError(f"{path}: vertices contain NaN or infinite coordinates")
     labels = [part_label(raw) for raw in raw_names]
-    part_names = sorted(set(labels))
+    part_names = sorted(set(labels) - {UNLABELLED})
     index = {name: i for i, name in enumerate(part_names)}
+    index[UNLABELLED] = -1
     face_parts = np.array([index[label] for label in labels], dtype=np.int64)
     return vertices, faces, face_parts, part_names
 
@@ -178,7 +183,7 @@ def read_parts_mesh(
         missing = [n for n in names if n not in order]
         if missing:
             raise PatchAlignError(f"{path}: parts {missing} are not among the given part names {list(part_names)}")
-        face_parts = np.array([order[names[p]] for p in face_parts], dtype=np.int64)
+        face_parts = np.array([order[names[p]] if p >= 0 else -1 for p in face_parts], dtype=np.int64)
         names = list(part_names)
     rng = np.random.default_rng(seed)
     points, point_faces, normals = _sample_surface(vertices, faces, num_points, rng)

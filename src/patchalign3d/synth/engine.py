@@ -325,19 +325,25 @@ def glb_bytes(shape: SynthShape) -> bytes:
     """The shape as a binary glTF: one mesh node per primary label, named by it, vertex colours.
 
     Parts drawn with the same label share a node, so a parts-named mesh reader
-    (:mod:`patchalign3d.data.parts_mesh`) gets back exactly the shape's primary labels.
+    (:mod:`patchalign3d.data.parts_mesh`) gets back exactly the shape's primary labels; clutter is
+    one more node named ``"unlabelled"``, which that reader reads as surface without a part.
     """
     import trimesh
 
+    from patchalign3d.data.parts_mesh import UNLABELLED
+
     scene = trimesh.Scene()
-    for label in dict.fromkeys(shape.part_names):
-        members = [p for p, name in enumerate(shape.part_names) if name == label]
+    colors_of_faces = shape.face_colors()
+    groups = [(label, [p for p, name in enumerate(shape.part_names) if name == label]) for label in dict.fromkeys(shape.part_names)]
+    if (shape.face_part == CLUTTER).any():
+        groups.append((UNLABELLED, [CLUTTER]))
+    for label, members in groups:
         face_index = np.flatnonzero(np.isin(shape.face_part, members))
         faces = shape.faces[face_index]
         used, inverse = np.unique(faces, return_inverse=True)
         colors = np.zeros((len(used), 4), dtype=np.uint8)
         colors[:, 3] = 255
-        colors[inverse.reshape(-1), :3] = np.repeat(shape.part_colors[shape.face_part[face_index]], 3, axis=0)
+        colors[inverse.reshape(-1), :3] = np.repeat(colors_of_faces[face_index], 3, axis=0)
         mesh = trimesh.Trimesh(
             shape.vertices[used], inverse.reshape(-1, 3), vertex_colors=colors, process=False
         )
