@@ -151,7 +151,7 @@ def test_clutter_is_unlabelled_in_the_shape_the_points_and_the_files(tmp_path):
     assert made["mask2points"][:, ~on_clutter].any(0).all()  # every other point has a label
 
     generate_dataset(tmp_path / "out", 4, seed=1, categories=["lamp", "phone"], val_fraction=0,
-                               preview=False, progress=False, variation=clutter)
+                               progress=False, variation=clutter)
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["variation"]["clutter"] == 1.0
     entry = manifest["shapes"][0]
@@ -166,7 +166,7 @@ def test_clutter_is_unlabelled_in_the_shape_the_points_and_the_files(tmp_path):
 def test_family_holdout_keeps_whole_families_out_of_training(tmp_path):
     categories = ["truck", "van", "hammer", "saw", "mug", "cup"]
     summary = generate_dataset(tmp_path / "out", 18, seed=0, categories=categories, holdout_families=["tool"],
-                               val_fraction=0.2, preview=False, progress=False, formats=("find3d",))
+                               val_fraction=0.2, progress=False, formats=("find3d",))
     assert summary["holdout_families"] == ["tool"] and summary["holdout_categories"] == ["hammer", "saw"]
     split = {s: (tmp_path / "out" / "find3d" / "split" / f"{s}.txt").read_text().split() for s in ("train", "val", "test")}
     test_categories = {name.rsplit("_", 1)[0] for name in split["test"]}
