@@ -22,6 +22,7 @@ def test_paper_preset_is_the_papers_recipe():
     assert (config.optim.lr_encoder, config.optim.lr_head, config.optim.weight_decay) == (1e-4, 5e-4, 0.05)
     assert config.freeze == "paper" and config.loss.kind == "paper" and config.optim.schedule == "constant"
     assert load_config("paper", stage=1).augment.enabled is False
+    assert load_config("paper", stage=2).augment.random_up == 0.0  # orientation augmentation is opt-in
 
 
 def test_dotted_overrides_are_typed_and_reach_nested_sections():
@@ -49,6 +50,8 @@ def test_stage_sections_apply_only_to_their_stage(tmp_path):
         ("optim.epochs=many", "expected int"),
         ("model.preset=huge", "model.preset must be one of"),
         ("no_equals_sign", "dotted.key=value"),
+        ("augment.random_up=1.5", "augment.random_up is a probability"),
+        ("augment.p=-0.1", "augment.p is a probability"),
     ],
 )
 def test_bad_overrides_name_the_key(override, message):

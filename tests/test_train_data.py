@@ -13,6 +13,7 @@ from patchalign3d.data.find3d import Find3DDataset, write_find3d_object, write_f
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.geometry import normalize_unit_sphere, swap_yz
 from patchalign3d.train.data import (
+    AXIS_ROTATIONS,
     Augmentation,
     PartTextDataset,
     ResumableDistributedSampler,
@@ -165,6 +166,27 @@ def test_augmentation_moves_points_by_a_bounded_similarity_plus_jitter():
     ratio = torch.pdist(moved).mean() / torch.pdist(points).mean()
     assert 0.85 < ratio < 1.15
     assert torch.equal(Augmentation(p=0.0)(points, rng), points)
+
+
+def test_random_up_turns_shapes_onto_every_axis_by_proper_rotations_only():
+    rng = np.random.default_rng(0)
+    points = normalize_unit_sphere(torch.randn(300, 3))
+    turn_up = Augmentation(p=0.0, random_up=1.0)
+    ups = set()
+    for _ in range(60):
+        moved = turn_up(points, rng).double()
+        solution = torch.linalg.lstsq(points.double(), moved).solution.T  # moved = points @ R.T
+        match = [r for r in AXIS_ROTATIONS if np.allclose(solution.numpy(), r, atol=1e-5)]
+        assert len(match) == 1 and np.isclose(np.linalg.det(match[0]), 1.0)
+        ups.add(tuple(match[0] @ np.array([0.0, 1.0, 0.0])))
+    assert len(ups) == 6  # +-x, +-y, +-z all come up
+
+
+def test_random_up_off_draws_nothing_so_older_runs_keep_their_samples():
+    points = normalize_unit_sphere(torch.randn(100, 3))
+    first, second = np.random.default_rng(3), np.random.default_rng(3)
+    assert torch.equal(Augmentation(p=1.0)(points, first), Augmentation(p=1.0, random_up=0.0)(points, second))
+    assert first.random() == second.random()
 
 
 def test_collate_pads_labels_and_marks_padding_invalid(fixture_root):

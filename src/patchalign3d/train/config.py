@@ -211,6 +211,10 @@ def _validate(config: TrainConfig, where: str) -> None:
         value = getattr(getattr(config, section) if section else config, name)
         if value is None or value <= 0:
             raise PatchAlignError(f"{where}: {key} must be a positive integer, got {value!r}")
+    for key in ("p", "random_up"):
+        value = getattr(config.augment, key)
+        if not 0.0 <= value <= 1.0:
+            raise PatchAlignError(f"{where}: augment.{key} is a probability in [0, 1], got {value!r}")
 
 
 def _validate_synth(options: dict, where: str) -> None:

@@ -30,6 +30,7 @@ follows normalisation.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,7 @@ from patchalign3d.geometry import NORMALIZATIONS, change_up_axis
 from patchalign3d.text import clean_part_name
 
 __all__ = [
+    "AXIS_ROTATIONS",
     "Augmentation",
     "to_model_frame",
     "clean_shape_labels",
@@ -72,11 +74,27 @@ def to_model_frame(points: torch.Tensor, data_up: str, model_up: str, normalizat
     return NORMALIZATIONS[normalization](change_up_axis(points, data_up, model_up))
 
 
+def _axis_rotations() -> np.ndarray:
+    """The 24 rotations (det +1) that map the coordinate axes onto the axes (signed permutations): (24, 3, 3)."""
+    candidates = (np.eye(3)[list(order)] * np.array(signs)[:, None]
+                  for order in itertools.permutations(range(3)) for signs in itertools.product((1, -1), repeat=3))
+    return np.stack([m for m in candidates if np.linalg.det(m) > 0])
+
+
+AXIS_ROTATIONS = _axis_rotations()
+
+
 @dataclass(frozen=True)
 class Augmentation:
-    """The optional stage-2 augmentation (docs/DESIGN.md#training), applied to the normalised points.
+    """The optional stage-2 augmentation (docs/DESIGN.md#training), applied to the normalised points, plus orientation.
 
-    With probability `p` the whole chain is applied: a rotation about x, y and z by angles drawn
+    Orientation first, independent of `p`: with probability `random_up` the shape is turned by one of
+    the 24 rotations of `AXIS_ROTATIONS` drawn uniformly, so its up direction lands on each of the six
+    axis directions (+-x, +-y, +-z) with chance 1/6 and its heading on one of four quarter turns, as
+    real assets arrive (y-up, z-up, lying down, upside down). 0 (default) draws nothing, so runs
+    without it keep their exact samples.
+
+    Then, with probability `p`, the whole chain: a rotation about x, y and z by angles drawn
     uniformly in ±rotate_deg, a scale per axis in [scale_min, scale_max] (Point-BERT's
     convention: it also varies proportions), a translation drawn
     uniformly in ±translate per axis, and per-point Gaussian jitter (sigma) clipped to ±jitter_clip.
@@ -89,9 +107,13 @@ class Augmentation:
     translate: float = 0.02
     jitter_sigma: float = 0.01
     jitter_clip: float = 0.05
+    random_up: float = 0.0
 
     def __call__(self, points: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
         """points: (N, 3) float32. Returns (N, 3) float32."""
+        if self.random_up > 0 and rng.random() < self.random_up:
+            turn = AXIS_ROTATIONS[rng.integers(len(AXIS_ROTATIONS))]
+            points = (points.double() @ torch.from_numpy(turn.T)).float()
         if rng.random() >= self.p:
             return points
         angles = np.deg2rad(rng.uniform(-self.rotate_deg, self.rotate_deg, size=3))
