@@ -88,6 +88,35 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--gallery", type=int, default=4, help="best and worst shapes to picture (0: none)")
     _add_model_options(evaluate)
 
+    tune = commands.add_parser("finetune", help="fine-tune a checkpoint on your labelled shapes, with a before/after report")
+    tune.add_argument("--data", required=True, metavar="LAYOUT:ROOT",
+                      help="labelled shapes, e.g. parts-mesh:my_glbs/ (layouts as for evaluate --dataset)")
+    tune.add_argument("--out", required=True, metavar="DIR", help="run folder (checkpoints, report.md)")
+    tune.add_argument("--base", default="default", metavar="default|CKPT", help="stage-2 checkpoint to start from")
+    tune.add_argument("--steps", type=int, default=200, help="optimizer steps (default 200)")
+    tune.add_argument("--split", help="the layout's split to read (default: train for find3d/shapenetpart, few_shot "
+                                      "for partnete, else the whole folder)")
+    tune.add_argument("--categories", nargs="+", metavar="NAME", help="only these categories")
+    tune.add_argument("--part-names", metavar="TABLE", help="ShapeNetPart name table: paper, find3d or shapenet")
+    tune.add_argument("--shots", type=int, metavar="K", help="train on K shapes per category (default: all not held out)")
+    tune.add_argument("--val-fraction", type=float, default=0.2,
+                      help="share of each category held out for validation and the report (default 0.2, at least 1)")
+    tune.add_argument("--test", metavar="LAYOUT:ROOT", help="score the report on this layout instead of the held-out part")
+    tune.add_argument("--test-split", help="split of --test (default: its test split, as for evaluate)")
+    tune.add_argument("--seed", type=int, default=0, help="seed of the carve, the training and the evaluations")
+    tune.add_argument("--convention", default=DEFAULT_CONVENTION, choices=CONVENTIONS,
+                      help="IoU convention of the report (as for evaluate)")
+    tune.add_argument("--up", choices=UP_AXES, default="y", help="up axis of the data (default y)")
+    tune.add_argument("--text-encoder", help="override the base checkpoint's text encoder (same size)")
+    tune.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
+    tune.add_argument("--config", default="finetune", metavar="PRESET_OR_YAML", help="training recipe (default finetune)")
+    tune.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                      help="dotted training-config override, e.g. --set optim.lr_head=1e-4 (repeatable)")
+    again = tune.add_mutually_exclusive_group()
+    again.add_argument("--overwrite", action="store_true", help="replace a previous run in --out")
+    again.add_argument("--resume", action="store_true", help="continue a previous run in --out")
+    tune.add_argument("--gallery", type=int, default=2, help="best and worst shapes pictured per evaluation")
+
     convert_data = commands.add_parser("convert", help="convert a dataset to plain per-shape .npz files")
     _add_dataset_options(convert_data)
     convert_data.add_argument("--out", required=True, metavar="DIR", help="output folder")
@@ -259,6 +288,20 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_finetune(args: argparse.Namespace) -> int:
+    from patchalign3d.train.finetune import finetune
+
+    result = finetune(
+        args.data, args.out, base=args.base, steps=args.steps, split=args.split, categories=args.categories,
+        reader_options={"part_names": args.part_names} if args.part_names else None, shots=args.shots,
+        val_fraction=args.val_fraction, seed=args.seed, test=args.test, test_split=args.test_split,
+        convention=args.convention, up=args.up, text_encoder=args.text_encoder, device=args.device,
+        preset=args.config, overrides=args.overrides, overwrite=args.overwrite, resume=args.resume, gallery=args.gallery,
+    )
+    print(f"kept {result.checkpoint}; report in {result.report}")
+    return 0
+
+
 def run_convert_dataset(args: argparse.Namespace) -> int:
     from patchalign3d.data.npz import convert
 
@@ -316,6 +359,7 @@ COMMANDS = {
     "segment": run_segment,
     "features": run_features,
     "evaluate": run_evaluate,
+    "finetune": run_finetune,
     "convert": run_convert_dataset,
     "synth": run_synth,
     "precompute": run_precompute,

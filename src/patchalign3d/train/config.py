@@ -37,16 +37,23 @@ class ModelSection:
     preset: str = "small"  # encoder preset of patchalign3d.model.PRESETS
     encoder: dict = field(default_factory=dict)  # EncoderConfig fields overriding the preset
     init_from: str | None = None  # checkpoint folder to start from (stage 2: the stage-1 checkpoint)
+    init_head: bool = False  # stage 2: also keep init_from's text head and logit scale/bias (fine-tuning a stage-2 model)
     up: str = "y"  # up axis of the frame the model trains in (recorded in the checkpoint as model_up)
     normalization: str = "unit_sphere"  # "unit_sphere" | "box" (recorded in the checkpoint)
 
 
 @dataclass
 class DataSection:
-    format: str = "find3d"  # "find3d" (a Find3D-layout root) | "synth" (the synthetic engine's output)
+    format: str = "find3d"  # "find3d" (a Find3D-layout root) | "synth" (the engine's output) | "registry" (below)
     root: str | None = None  # layout root; for "synth", where the engine writes (default OUT_DIR/synth-data)
-    train_split: str = "train"
-    val_split: str | None = "val"  # None: no validation
+    train_split: str | None = "train"  # registry: the layout's split to read (None: its default)
+    val_split: str | None = "val"  # None: no validation (registry: unused, validation is carved out)
+    layout: str | None = None  # registry: a layout of patchalign3d.data.registry (parts-mesh, shapenetpart, npz, ...)
+    reader_options: dict = field(default_factory=dict)  # registry: reader keywords, e.g. {part_names: paper}
+    categories: list | None = None  # registry: only these categories (a YAML list)
+    val_fraction: float = 0.2  # registry: share of each category carved out for validation (at least one shape)
+    shots: int | None = None  # registry: train on this many shapes per category (None: every one not carved out)
+    epoch_samples: int | None = None  # registry: samples per epoch, the training shapes repeated (few-shot runs)
     up: str = "y"  # up axis of the stored points (Find3D/Objaverse and the engine: y)
     max_shapes: int | None = None  # use only the first N training shapes (smoke runs)
     max_val_shapes: int | None = 200
@@ -141,7 +148,7 @@ CHOICES = {
     "freeze": ("auto", "paper", "released", "none"),
     "model.up": UP_AXES,
     "model.normalization": tuple(NORMALIZATIONS),
-    "data.format": ("find3d", "synth"),
+    "data.format": ("find3d", "synth", "registry"),
     "data.up": UP_AXES,
     "loss.kind": ("paper", "released"),
     "optim.schedule": ("constant", "cosine"),
@@ -215,6 +222,12 @@ def _validate(config: TrainConfig, where: str) -> None:
         value = getattr(config.augment, key)
         if not 0.0 <= value <= 1.0:
             raise PatchAlignError(f"{where}: augment.{key} is a probability in [0, 1], got {value!r}")
+    for key in ("shots", "epoch_samples"):
+        value = getattr(config.data, key)
+        if value is not None and value <= 0:
+            raise PatchAlignError(f"{where}: data.{key} must be a positive integer or null, got {value!r}")
+    if not 0.0 <= config.data.val_fraction < 1.0:
+        raise PatchAlignError(f"{where}: data.val_fraction must lie in [0, 1), got {config.data.val_fraction!r}")
 
 
 def _validate_synth(options: dict, where: str) -> None:

@@ -2,6 +2,9 @@
 
 Both stages read shapes in the Find3D layout (`patchalign3d.data.find3d`; the synthetic engine
 writes the same layout, and any other data can be written into it with `write_find3d_object`).
+Stage 2 also reads any labelled layout of `patchalign3d.data.registry` (`open_registry_data`: parts-mesh
+GLB/OBJ, ShapeNetPart, PartNet-E, npz, Find3D), with a seeded validation part carved out of it, the
+shapes kept in memory and, for few-shot runs, repeated to a fixed number of samples per epoch.
 
 Stage 1 sample (`PatchTargetDataset`): 2048 points drawn from the stored cloud, in the model frame,
 plus the same points in the data frame and the shape's cached patch targets (centres + features, see
@@ -32,14 +35,16 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset, DistributedSampler
 
-from patchalign3d.data.base import ShapeDataset
+from patchalign3d.data.base import LabelledShape, ShapeDataset
 from patchalign3d.data.find3d import Find3DDataset, find3d_object_paths, split_find3d_name
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.geometry import NORMALIZATIONS, change_up_axis
@@ -58,6 +63,12 @@ __all__ = [
     "collate_part_batch",
     "collate_target_batch",
     "ResumableDistributedSampler",
+    "ShapeSummary",
+    "summarise_shape",
+    "carve_split",
+    "ShapeSubset",
+    "RegistryData",
+    "open_registry_data",
 ]
 
 
@@ -435,3 +446,198 @@ def open_shapes(root: str | Path, split: str, max_shapes: int | None = None, spr
     if len(shapes) == 0:
         raise PatchAlignError(f"{Path(root) / 'split' / (split + '.txt')}: the split lists no shape")
     return shapes
+
+
+# ----------------------------------------------------------------------------- any labelled layout (stage 2)
+
+
+@dataclass(frozen=True)
+class ShapeSummary:
+    """What the validation carve and its guards need to know of one shape.
+
+    labels: its cleaned label names that carry at least one point (category name dropped);
+    declared: every cleaned name it declares, carried or not.
+    """
+
+    category: str
+    shape_id: str
+    labels: tuple[str, ...]
+    declared: tuple[str, ...]
+
+
+def summarise_shape(shape: LabelledShape) -> ShapeSummary:
+    """The `ShapeSummary` of a loaded shape (labels cleaned as in training, `clean_shape_labels`)."""
+    names, _ = clean_shape_labels(shape.part_names, shape.label_masks(), shape.category)
+    category_name = _clean_or_none(shape.category)
+    declared = (_clean_or_none(name) for name in shape.part_names)
+    return ShapeSummary(shape.category, shape.shape_id, tuple(names),
+                        tuple(dict.fromkeys(d for d in declared if d is not None and d != category_name)))
+
+
+def carve_split(
+    summaries: Sequence[ShapeSummary], val_fraction: float, shots: int | None, seed: int, where: str = "training data"
+) -> tuple[list[int], list[int], list[str]]:
+    """Seeded per-category split of a labelled dataset into training and validation shapes.
+
+    Shapes with fewer than two labelled parts are left out (stage 2 contrasts a shape's parts with
+    each other). Per category, the remaining shapes sorted by id are shuffled by a generator seeded
+    with (seed, crc32(category)); the first max(1, round(val_fraction * n)) are validation (none when
+    val_fraction is 0), the next `shots` (default: all the rest) train. The split of a category
+    depends only on the seed and its own shape ids.
+
+    Returns (train indices, validation indices, notes), indices into `summaries`, sorted.
+    Raises PatchAlignError when no shape has two labelled parts, when a category declares part
+    names that none of its shapes carries, or when a category has fewer usable shapes than its
+    validation part plus one (or `shots`) training shape(s).
+    """
+    notes: list[str] = []
+    if not summaries:
+        raise PatchAlignError(f"{where}: the layout holds no shape (check its root, split and categories)")
+    usable = [i for i, summary in enumerate(summaries) if len(summary.labels) >= 2]
+    if not usable:
+        seen = sorted({name for summary in summaries for name in summary.labels})[:8]
+        raise PatchAlignError(
+            f"{where}: every shape carries one labelled part or none (names seen: {seen}); fine-tuning contrasts "
+            f"a shape's parts with each other, so each shape needs at least two (separate nodes, groups or labels)"
+        )
+    if len(usable) < len(summaries):
+        notes.append(f"{len(summaries) - len(usable)} of {len(summaries)} shapes carry fewer than two labelled parts "
+                     f"and are left out")
+    by_category: dict[str, list[int]] = {}
+    for index, summary in enumerate(summaries):
+        by_category.setdefault(summary.category, [])
+    for index in usable:
+        by_category[summaries[index].category].append(index)
+    for category in by_category:
+        members = [s for s in summaries if s.category == category]
+        carried = {name for s in members for name in s.labels}
+        never = sorted({name for s in members for name in s.declared} - carried)
+        if never:
+            raise PatchAlignError(
+                f"{where}: category {category!r} declares part name(s) {never} that none of its {len(members)} "
+                f"shape(s) carries (no point has them); relabel the shapes, fix the names, or leave the category out"
+            )
+    train, val = [], []
+    need_train = shots or 1
+    for category, members in sorted(by_category.items()):
+        if not members:
+            notes.append(f"category {category!r}: no shape with two labelled parts, left out")
+            continue
+        n_val = max(1, round(val_fraction * len(members))) if val_fraction > 0 else 0
+        if len(members) < n_val + need_train:
+            raise PatchAlignError(
+                f"{where}: category {category!r} has {len(members)} usable shape(s) but needs {n_val + need_train} "
+                f"({n_val} held out for validation + {need_train} to train); add shapes, lower the validation "
+                f"fraction or the shots, or leave the category out"
+            )
+        ordered = sorted(members, key=lambda i: summaries[i].shape_id)
+        rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(category.encode("utf-8"))])
+        ordered = [ordered[i] for i in rng.permutation(len(ordered))]
+        val += ordered[:n_val]
+        train += ordered[n_val:n_val + shots] if shots else ordered[n_val:]
+    return sorted(train), sorted(val), notes
+
+
+def _slim(shape: LabelledShape) -> LabelledShape:
+    """The fields training and evaluation read (points, labels, names, masks), without mesh data."""
+    return LabelledShape(points=shape.points, labels=shape.labels, part_names=shape.part_names, category=shape.category,
+                         shape_id=shape.shape_id, masks=shape.masks)
+
+
+class ShapeSubset(ShapeDataset):
+    """Some shapes of a reader, in a fixed order, repeated to `length` items when given.
+
+    `cache` (shared between subsets of one reader) keeps each shape once loaded, so a few-shot set
+    repeated a hundred times per epoch is read from disk once per process.
+    """
+
+    def __init__(self, shapes: Sequence[LabelledShape], indices: Sequence[int], length: int | None = None,
+                 cache: dict | None = None):
+        if not indices:
+            raise PatchAlignError("a subset needs at least one shape")
+        self.shapes = shapes
+        self._items = list(indices)
+        self.length = length
+        self.cache = cache
+
+    def __len__(self) -> int:
+        return self.length or len(self._items)
+
+    def __getitem__(self, index: int) -> LabelledShape:  # type: ignore[override]
+        if not 0 <= index < len(self):
+            raise IndexError(f"shape index {index} out of range for {len(self)} shapes")
+        return self._load(self._items[index % len(self._items)])
+
+    def _load(self, item: int) -> LabelledShape:
+        if self.cache is not None and item in self.cache:
+            return self.cache[item]
+        shape = _slim(self.shapes[item])
+        if self.cache is not None:
+            self.cache[item] = shape
+        return shape
+
+    @property
+    def unique(self) -> "ShapeSubset":
+        """The same shapes, each once (what the vocabulary and the reports read)."""
+        return ShapeSubset(self.shapes, self._items, None, self.cache)
+
+
+# At most this many shapes of a registry layout are kept in memory (few-shot sets are far smaller).
+CACHE_LIMIT = 4096
+
+
+@dataclass
+class RegistryData:
+    """A registry layout split for stage 2: the reader, the carve and subsets over it.
+
+    train: the training shapes, repeated to `epoch_samples` items when set; val: the carved-out
+    validation shapes (None when the validation fraction is 0); notes: what was left out and why.
+    """
+
+    shapes: ShapeDataset
+    summaries: list[ShapeSummary]
+    train: ShapeSubset
+    val: ShapeSubset | None
+    notes: list[str] = field(default_factory=list)
+
+    def categories(self, subset: ShapeSubset | None) -> dict[str, int]:
+        """Shapes per category in a subset, sorted by category."""
+        counts: dict[str, int] = {}
+        for index in (subset._items if subset is not None else []):
+            category = self.summaries[index].category
+            counts[category] = counts.get(category, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+def open_registry_data(data, seed: int, stage: int = 2, progress: bool = False) -> RegistryData:
+    """Open `data.layout` at `data.root` (a config's `data` section) and carve its validation part.
+
+    Reads every shape once (to summarise its labels; kept in memory up to CACHE_LIMIT shapes), then
+    `carve_split(summaries, data.val_fraction, data.shots, seed)`. Stage 2 only.
+    """
+    from tqdm import tqdm
+
+    from patchalign3d.data.registry import open_dataset
+
+    if stage != 2:
+        raise PatchAlignError("data.format=registry trains stage 2 only (stage 1 reads cached teacher targets from a "
+                              "Find3D layout)")
+    if not data.layout or not data.root:
+        raise PatchAlignError("data.format=registry needs data.layout=LAYOUT and data.root=PATH")
+    where = f"{data.layout}:{data.root}"
+    shapes = open_dataset(data.layout, data.root, split=data.train_split, categories=data.categories,
+                          **data.reader_options)
+    cache: dict | None = {} if len(shapes) <= CACHE_LIMIT else None
+    summaries = []
+    for index in tqdm(range(len(shapes)), desc="reading shapes", unit="shape", disable=not progress or len(shapes) < 50,
+                      leave=False):
+        shape = shapes[index]
+        if cache is not None:
+            cache[index] = _slim(shape)
+        summaries.append(summarise_shape(shape))
+    train, val, notes = carve_split(summaries, data.val_fraction, data.shots, seed, where)
+    return RegistryData(
+        shapes=shapes, summaries=summaries, notes=notes,
+        train=ShapeSubset(shapes, train, data.epoch_samples, cache),
+        val=ShapeSubset(shapes, val, None, cache) if val else None,
+    )

@@ -95,8 +95,11 @@ def logit_config(config: TrainConfig) -> LogitConfig:
 
 
 def build_network(config: TrainConfig, head_dim: int) -> PatchAlignNet:
-    """A fresh network, its encoder taken from `model.init_from` when given (its head is dropped)."""
+    """A fresh network, its encoder taken from `model.init_from` when given (its head is dropped), or with
+    `model.init_head` the whole stage-2 network of `model.init_from` (head and logit scale/bias too)."""
     logits = logit_config(config)
+    if config.model.init_head and not config.model.init_from:
+        raise PatchAlignError("model.init_head=true needs model.init_from=STAGE2_CHECKPOINT")
     if not config.model.init_from:
         return create_model(config.model.preset, head_dim, logits, **config.model.encoder)
     init_net, init_config = load_checkpoint(config.model.init_from)
@@ -106,9 +109,24 @@ def build_network(config: TrainConfig, head_dim: int) -> PatchAlignNet:
             f"model.init_from={config.model.init_from}: trained in frame (up={frame[0]}, {frame[1]}) but this run "
             f"uses (up={config.model.up}, {config.model.normalization}); set model.up/normalization to match"
         )
+    if config.model.init_head:
+        _check_text_head(init_config, head_dim, config)
+        return init_net
     net = create_model(ModelConfig(encoder=init_config.model.encoder, head_dim=head_dim, logits=logits))
     load_state_strict(net.encoder, init_net.encoder.state_dict(), where=str(config.model.init_from))
     return net
+
+
+def _check_text_head(init_config, head_dim: int, config: TrainConfig) -> None:
+    where = f"model.init_from={config.model.init_from}"
+    if init_config.stage != 2:
+        raise PatchAlignError(f"{where}: a stage-{init_config.stage} checkpoint has no text head to keep; "
+                              f"set model.init_head=false")
+    if init_config.text_dim != head_dim:
+        raise PatchAlignError(
+            f"{where}: its head outputs {init_config.text_dim}-d (trained with {init_config.text_encoder!r}) but "
+            f"text encoder {config.text.encoder!r} gives {head_dim}-d embeddings; use the checkpoint's text encoder"
+        )
 
 
 def freeze_mode(config: TrainConfig) -> str:

@@ -1,5 +1,5 @@
-"""What a run reads: the Find3D-layout splits (the synthetic engine writes them first when asked), the
-stage-2 text bank of the vocabulary, and the stage-1 target cache."""
+"""What a run reads: the Find3D-layout splits (the synthetic engine writes them first when asked) or any
+labelled registry layout (stage 2), the stage-2 text bank of the vocabulary, and the stage-1 target cache."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from patchalign3d.data.find3d import resolve_layout_root, split_path, target_pat
 from patchalign3d.distributed import Distributed
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.train.config import TrainConfig
-from patchalign3d.train.data import open_shapes
+from patchalign3d.train.data import open_registry_data, open_shapes
 
 __all__ = ["open_data", "text_bank", "stage1_targets"]
 
@@ -23,6 +23,11 @@ SYNTH_DEFAULT_SHAPES = 1000
 def open_data(config: TrainConfig, ddp: Distributed):
     """(layout root, train shapes, val shapes or None); the synthetic engine writes its data first if needed."""
     root = config.data.root
+    if config.data.format == "registry":  # any labelled layout; its validation part is carved out of it
+        data = open_registry_data(config.data, config.seed, config.stage, progress=config.progress and ddp.is_main)
+        for note in data.notes if ddp.is_main else ():
+            print(f"note: {note}", file=sys.stderr)
+        return Path(root), data.train, data.val if config.eval.every_epochs else None
     if config.data.format == "synth":  # the engine writes <root>/find3d (+ manifest); generated once, by rank 0
         engine_root = Path(root or Path(config.out_dir) / "synth-data")
         root = engine_root / "find3d"
