@@ -211,7 +211,7 @@ def finetune(
     from patchalign3d.data.registry import open_dataset
     from patchalign3d.eval.evaluate import run_evaluation
     from patchalign3d.segment import PatchAlign3D
-    from patchalign3d.train.data import open_registry_data
+    from patchalign3d.train.data import CACHE_LIMIT, ShapeSubset, open_registry_data
     from patchalign3d.train.loop import train
 
     layout, root = parse_data_spec(data)
@@ -245,8 +245,9 @@ def finetune(
     _check_text_size(base_config, config.text.encoder, config.text.cache_dir)
     if test:
         test_layout, test_root = parse_data_spec(test, "--test")
-        report_set = open_dataset(test_layout, test_root, split=test_split, categories=config.data.categories,
-                                  **config.data.reader_options)
+        reader = open_dataset(test_layout, test_root, split=test_split, categories=config.data.categories,
+                              **config.data.reader_options)
+        report_set = ShapeSubset(reader, range(len(reader)), cache={} if len(reader) <= CACHE_LIMIT else None)
         report_name = f"test {test}"
     else:
         report_set, report_name = shapes.val, f"held-out part of {data}"
