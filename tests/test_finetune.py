@@ -242,10 +242,12 @@ def test_finetune_cli_on_a_find3d_layout_refuses_to_rerun_and_resumes(tmp_path, 
     out = tmp_path / "run"
     args = ["finetune", "--data", f"find3d:{root}", "--out", str(out), "--base", str(tiny_base), "--steps", "3",
             "--set", f"text.cache_dir={text_cache}", "--set", "optim.batch_size=2", "--set", "progress=false",
-            "--gallery", "0"]
+            "--gallery", "0", "--test", f"find3d:{root}", "--test-split", "val"]
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert "# Fine-tuning report" in printed and f"kept {out / 'best'}" in printed
+    report = json.loads((out / "report.json").read_text())
+    assert report["report_shapes"] == 3 and report["scored_on"].startswith("test find3d:")  # the val split, not trained on
     held_out = json.loads((out / "split.json").read_text())["held_out"]
     assert sorted(held_out) == ["lamp", "mug", "table"]  # the 8 train-split shapes, one of each category held out
     first = (out / "best" / "model.safetensors").read_bytes()
