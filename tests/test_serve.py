@@ -205,3 +205,13 @@ def test_a_port_in_use_is_one_clear_error(model):
         taken.listen()
         with pytest.raises(PatchAlignError, match=r"cannot listen on 127\.0\.0\.1:\d+"):
             run_server(create_app(model), port=taken.getsockname()[1])
+
+
+def test_every_preset_is_a_part_list_segment_accepts(client):
+    from patchalign3d.text import validate_part_names
+
+    groups = client.get("/api/presets").json["presets"]
+    presets = [preset for group in groups for preset in group["presets"]]
+    assert {"Chair", "Airplane", "Teapot"} <= {preset["name"] for preset in presets}
+    for preset in presets:
+        assert validate_part_names(preset["parts"]) == preset["parts"], preset

@@ -92,7 +92,7 @@ def part_presets() -> list[dict]:
         {"group": "ShapeNetPart (the paper's names)",
          "presets": [{"name": name, "parts": parts} for name, parts in PAPER_PART_NAMES.items()]},
         {"group": "More everyday objects",
-         "presets": [{"name": spec.name, "parts": [synonyms[0] for synonyms in spec.parts.values()]}
+         "presets": [{"name": spec.name.capitalize(), "parts": [synonyms[0] for synonyms in spec.parts.values()]}
                      for spec in engine]},
     ]
 
