@@ -10,6 +10,7 @@ which is what Flask itself runs locally; it listens on the loopback interface un
 
 from __future__ import annotations
 
+import logging
 import socket
 import sys
 
@@ -34,6 +35,7 @@ def run_server(app, host: str = "127.0.0.1", port: int = 8765) -> None:
         raise PatchAlignError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     finally:
         listener.close()  # the server holds its own duplicate of the socket
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request; errors still show
     shown_host = f"[{host}]" if ":" in host else host
     print(f"patchalign3d serve: http://{shown_host}:{server.port}/  (Ctrl+C stops it)", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1"):

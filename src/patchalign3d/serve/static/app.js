@@ -69,8 +69,18 @@ function meshMaterial(color) {
   return new THREE.MeshStandardMaterial({ color, roughness: 0.85, metalness: 0, flatShading: true, side: THREE.DoubleSide });
 }
 
+const DOT = (() => {  // a round sprite, so that points draw as discs rather than squares
+  const canvas = Object.assign(document.createElement('canvas'), { width: 64, height: 64 });
+  const context = canvas.getContext('2d');
+  context.fillStyle = '#fff';
+  context.beginPath();
+  context.arc(32, 32, 30, 0, 2 * Math.PI);
+  context.fill();
+  return new THREE.CanvasTexture(canvas);
+})();
+
 function pointMaterial(color) {
-  return new THREE.PointsMaterial({ color, size: state.pointSize, sizeAttenuation: true });
+  return new THREE.PointsMaterial({ color, size: state.pointSize, sizeAttenuation: true, map: DOT, alphaTest: 0.5 });
 }
 
 // --------------------------------------------------------------------------------------------- state
@@ -261,7 +271,8 @@ async function uploadShape(file) {
     state.shape = shape;
     state.result = null;
     const box = new THREE.Box3().setFromArray(shape.positions);
-    state.pointSize = box.getSize(new THREE.Vector3()).length() * (shape.num_drawn > 50000 ? 0.004 : 0.008);
+    const spacing = 1.0 / Math.sqrt(shape.num_drawn);  // about the gap between points on a surface, per unit size
+    state.pointSize = box.getSize(new THREE.Vector3()).length() * Math.min(Math.max(spacing, 0.002), 0.016);
     ui.results.hidden = true;
     ui.empty.hidden = true;
     ui.dropText.replaceChildren(Object.assign(document.createElement('strong'), { textContent: shape.name }),
