@@ -91,6 +91,8 @@ const state = {
   partObjects: [],    // per part: the three.js object drawing it (null when the part is empty)
   partItems: [],      // per part: the original face (mesh) or drawn point (cloud) of each drawn element
   pointSize: 0.01,
+  presets: [],        // the /api/presets groups
+  maxUploadMB: null,  // the server's upload limit
   busy: false,
   timings: {},        // milliseconds: upload -> shape drawn, segment request -> coloured view (read by tests)
 };
@@ -260,6 +262,11 @@ const number = (n) => n.toLocaleString('en-US');
 async function uploadShape(file) {
   if (!file || state.busy) return;
   showError('');
+  if (state.maxUploadMB && file.size > state.maxUploadMB * 1024 * 1024) {  // the server would refuse it too
+    showError(`${file.name}: ${(file.size / 1024 / 1024).toFixed(1)} MB is larger than the server's limit of ` +
+      `${state.maxUploadMB} MB (patchalign3d serve --max-upload-mb)`);
+    return;
+  }
   setBusy(true, `Reading ${file.name}…`);
   const start = performance.now();
   const form = new FormData();
@@ -389,6 +396,7 @@ async function loadPresets() {
   try {
     const info = await api('/api/presets');
     state.presets = info.presets;
+    state.maxUploadMB = info.max_upload_mb;
     info.presets.forEach((group, g) => {
       const optgroup = Object.assign(document.createElement('optgroup'), { label: group.group });
       group.presets.forEach((preset, i) => optgroup.append(Object.assign(document.createElement('option'),
