@@ -9,6 +9,7 @@ import base64
 import io
 import re
 import socket
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -215,3 +216,21 @@ def test_every_preset_is_a_part_list_segment_accepts(client):
     assert {"Chair", "Airplane", "Teapot"} <= {preset["name"] for preset in presets}
     for preset in presets:
         assert validate_part_names(preset["parts"]) == preset["parts"], preset
+
+
+def test_old_results_are_forgotten_with_their_files(model):
+    from patchalign3d.serve.app import KEPT_RESULTS
+
+    app = create_app(model)
+    client = app.test_client()
+    shape_id = upload(client, tall_box_ply(), "box.ply").json["shape_id"]
+    first = client.post("/api/segment", json={"shape_id": shape_id, "parts": ["top", "bottom"]}).json
+    npz_url = next(item["url"] for item in first["downloads"] if item["label"] == "NPZ")
+    assert client.get(npz_url).status_code == 200
+    work_dir = Path(app.extensions["patchalign3d"].name)
+    assert len(list(work_dir.rglob("box.npz"))) == 1
+    for _ in range(KEPT_RESULTS):
+        client.post("/api/segment", json={"shape_id": shape_id, "parts": ["top", "bottom"]})
+    answer = client.get(npz_url)
+    assert answer.status_code == 400 and "segment the shape again" in answer.json["error"]
+    assert not list(work_dir.rglob("box.npz"))

@@ -18,6 +18,7 @@ written on its first download, into a temporary folder that is removed when the 
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import threading
 import time
@@ -56,25 +57,30 @@ class Upload:
 
 @dataclass
 class Result:
-    """One segmentation of an upload; `files` maps a download name to its path once written."""
+    """One segmentation of an upload; its files are written under `folder` on the first download, and
+    `files` then maps each download name to its path."""
 
     upload: Upload
     segmentation: Segmentation
+    folder: Path
     files: dict[str, Path] = field(default_factory=dict)
 
 
 class Recent(OrderedDict):
-    """The last `capacity` items put in, by id; older ones are dropped."""
+    """The last `capacity` items put in, by id; older ones are dropped (and passed to `on_drop`)."""
 
-    def __init__(self, capacity: int):
+    def __init__(self, capacity: int, on_drop=None):
         super().__init__()
         self.capacity = capacity
+        self.on_drop = on_drop
 
     def put(self, item) -> str:
         key = uuid.uuid4().hex[:12]
         self[key] = item
         while len(self) > self.capacity:
-            self.popitem(last=False)
+            _, dropped = self.popitem(last=False)
+            if self.on_drop is not None:
+                self.on_drop(dropped)
         return key
 
 
@@ -103,7 +109,8 @@ def create_app(model: PatchAlign3D, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
     app.config["MAX_CONTENT_LENGTH"] = int(max_upload_mb * 1024 * 1024)
     work_dir = tempfile.TemporaryDirectory(prefix="patchalign3d-serve-")
     app.extensions["patchalign3d"] = work_dir  # removed with the app, or at exit
-    uploads, results = Recent(KEPT_SHAPES), Recent(KEPT_RESULTS)
+    uploads = Recent(KEPT_SHAPES)
+    results = Recent(KEPT_RESULTS, on_drop=lambda result: shutil.rmtree(result.folder, ignore_errors=True))
     model_lock, files_lock = threading.Lock(), threading.Lock()
     shipped = model.checkpoint_path is not None and Path(model.checkpoint_path).resolve() == DEFAULT_CHECKPOINT.resolve()
     model_name = "the shipped model" if shipped else (model.checkpoint_path or "a model built in Python")
@@ -180,7 +187,8 @@ def create_app(model: PatchAlign3D, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
             start = time.perf_counter()
             result = model.segment(upload.shape, parts, up=up, assign=body.get("assign", "nearest"), seed=seed)
             seconds = time.perf_counter() - start
-        result_id = results.put(Result(upload, result))
+        folder = Path(tempfile.mkdtemp(prefix="result-", dir=work_dir.name))
+        result_id = results.put(Result(upload, result, folder))
         files = [("coloured GLB", f"{upload.stem}.glb")] if upload.shape.is_mesh else []
         files += [("coloured PLY", f"{upload.stem}.ply"), ("NPZ", f"{upload.stem}.npz")]
         return jsonify(
@@ -196,9 +204,8 @@ def create_app(model: PatchAlign3D, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
                                   f"results): segment the shape again")
         with files_lock:
             if not result.files:
-                folder = Path(work_dir.name) / "results" / result_id
-                written = save_segmentation(result.segmentation, result.upload.shape, folder, result.upload.stem,
-                                            preview=False)
+                written = save_segmentation(result.segmentation, result.upload.shape, result.folder,
+                                            result.upload.stem, preview=False)
                 result.files = {path.name: path for path in written}
         if filename not in result.files:
             return jsonify(error=f"result {result_id} has no file {filename!r}; it has "
