@@ -58,6 +58,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "serve.json"))
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="bench_serve_"))
     big = work / "chair_100k.glb"
     faces = build_mesh(big)
@@ -80,7 +81,8 @@ def main() -> None:
     report = {
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                     "python": platform.python_version(), "browser": "Debian chromium, headless, software WebGL",
-                    "note": "2 shared cores; other jobs were running"},
+                    "note": "2 shared cores; other jobs were running",
+                    "load_average_1min": {"before": load_before, "after": os.getloadavg()[0]}},
         "parts": PARTS, "repeats": args.repeats, "shapes": results,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

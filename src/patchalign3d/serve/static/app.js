@@ -215,9 +215,10 @@ function showTooltip(x, y, part, vertex) {
       Object.assign(document.createElement('span'), { textContent: row[p].toFixed(3) }));
     ui.tooltip.append(line);
   }
-  ui.tooltip.style.left = `${x}px`;
-  ui.tooltip.style.top = `${y}px`;
   ui.tooltip.hidden = false;
+  const { offsetWidth: width, offsetHeight: height } = ui.tooltip;  // keep it inside the view
+  ui.tooltip.style.left = `${x + 14 + width > ui.view.clientWidth ? x - width - 14 : x + 14}px`;
+  ui.tooltip.style.top = `${y + 14 + height > ui.view.clientHeight ? y - height - 14 : y + 14}px`;
 }
 
 function markLegend(part) {
@@ -362,6 +363,9 @@ function showLegend() {
 // ------------------------------------------------------------------------------------------- wiring
 
 ui.file.addEventListener('change', () => { uploadShape(ui.file.files[0]); ui.file.value = ''; });
+ui.drop.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); ui.file.click(); }
+});
 ui.segment.addEventListener('click', segment);
 ui.parts.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && !event.shiftKey) { event.preventDefault(); segment(); }
