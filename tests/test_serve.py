@@ -51,7 +51,7 @@ class AboveBelowNet(nn.Module):
 
 @pytest.fixture
 def model():
-    config = CheckpointConfig(model=ModelConfig(encoder=PRESETS["tiny"], head_dim=4), text_encoder="basis", up_axis="y")
+    config = CheckpointConfig(model=ModelConfig(encoder=PRESETS["tiny"], head_dim=4), text_encoder="basis", model_up="y")
     return PatchAlign3D(AboveBelowNet(), config, BasisTextBank(), torch.device("cpu"))
 
 
@@ -214,6 +214,7 @@ def test_every_preset_is_a_part_list_segment_accepts(client):
     groups = client.get("/api/presets").json["presets"]
     presets = [preset for group in groups for preset in group["presets"]]
     assert {"Chair", "Airplane", "Teapot"} <= {preset["name"] for preset in presets}
+    assert len({preset["name"] for preset in presets}) == len(presets)
     for preset in presets:
         assert validate_part_names(preset["parts"]) == preset["parts"], preset
 

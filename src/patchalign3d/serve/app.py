@@ -34,7 +34,9 @@ from werkzeug.utils import secure_filename
 
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.io import SUPPORTED_SUFFIXES, Shape, load_shape
-from patchalign3d.segment import DEFAULT_CHECKPOINT, PatchAlign3D, Segmentation, save_segmentation
+from patchalign3d.segment import (
+    ASSIGN_MODES, DEFAULT_ASSIGN, DEFAULT_CHECKPOINT, PatchAlign3D, Segmentation, save_segmentation,
+)
 from patchalign3d.serve.view import display_index, segmentation_payload, shape_payload
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -88,19 +90,22 @@ def part_presets() -> list[dict]:
     """Preset part lists: [{"group": str, "presets": [{"name": str, "parts": [str, ...]}, ...]}, ...].
 
     The ShapeNetPart categories with the names the paper evaluates with, then the synthetic engine's
-    other categories with the plain name of each of their parts.
+    other categories, one group per family, with the plain name of each of their parts.
     """
     from patchalign3d.data.shapenetpart import PAPER_PART_NAMES
+    from patchalign3d.synth.categories import FAMILIES
     from patchalign3d.synth.engine import CATEGORIES, category_names
 
-    engine = [CATEGORIES[name] for name in category_names() if not CATEGORIES[name].shapenetpart]
-    return [
-        {"group": "ShapeNetPart (the paper's names)",
-         "presets": [{"name": name, "parts": parts} for name, parts in PAPER_PART_NAMES.items()]},
-        {"group": "More everyday objects",
-         "presets": [{"name": spec.name.capitalize(), "parts": [synonyms[0] for synonyms in spec.parts.values()]}
-                     for spec in engine]},
-    ]
+    groups = [{"group": "ShapeNetPart (the paper's names)",
+               "presets": [{"name": name, "parts": parts} for name, parts in PAPER_PART_NAMES.items()]}]
+    for family in FAMILIES:
+        specs = [CATEGORIES[name] for name in category_names()
+                 if CATEGORIES[name].family == family and not CATEGORIES[name].shapenetpart]
+        if specs:
+            groups.append({"group": family.capitalize(), "presets": [
+                {"name": spec.name.capitalize(), "parts": [synonyms[0] for synonyms in spec.parts.values()]}
+                for spec in specs]})
+    return groups
 
 
 def create_app(model: PatchAlign3D, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB) -> Flask:
@@ -137,7 +142,8 @@ def create_app(model: PatchAlign3D, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
     @app.get("/api/presets")
     def presets():
         return jsonify(presets=part_presets(), formats=list(SUPPORTED_SUFFIXES), max_upload_mb=max_upload_mb,
-                       max_parts=MAX_PARTS, model=model_name, text_encoder=model.text_bank.encoder_name)
+                       max_parts=MAX_PARTS, assign_modes=list(ASSIGN_MODES), default_assign=DEFAULT_ASSIGN,
+                       model=model_name, text_encoder=model.text_bank.encoder_name)
 
     @app.post("/api/shapes")
     def upload_shape():
@@ -185,7 +191,7 @@ def create_app(model: PatchAlign3D, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
             raise PatchAlignError(f"seed: expected an integer, got {seed!r}")
         with model_lock:
             start = time.perf_counter()
-            result = model.segment(upload.shape, parts, up=up, assign=body.get("assign", "nearest"), seed=seed)
+            result = model.segment(upload.shape, parts, up=up, assign=body.get("assign", DEFAULT_ASSIGN), seed=seed)
             seconds = time.perf_counter() - start
         folder = Path(tempfile.mkdtemp(prefix="result-", dir=work_dir.name))
         result_id = results.put(Result(upload, result, folder))

@@ -408,6 +408,7 @@ async function loadPresets() {
       ui.preset.append(optgroup);
     });
     ui.file.accept = info.formats.join(',');
+    ui.assign.value = info.default_assign;
     ui.modelInfo.textContent = `model: ${info.model} · text: ${info.text_encoder} · ` +
       `formats: ${info.formats.join(' ')} · up to ${info.max_upload_mb} MB`;
   } catch (error) {
