@@ -235,3 +235,10 @@ def test_old_results_are_forgotten_with_their_files(model):
     answer = client.get(npz_url)
     assert answer.status_code == 400 and "segment the shape again" in answer.json["error"]
     assert not list(work_dir.rglob("box.npz"))
+
+
+def test_serve_refuses_a_limit_that_is_not_positive(capsys):
+    from patchalign3d.cli import EXIT_USER_ERROR, main
+
+    assert main(["serve", "--max-upload-mb", "0"]) == EXIT_USER_ERROR
+    assert "error: --max-upload-mb must be positive, got 0" in capsys.readouterr().err
