@@ -156,6 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
     pre.add_argument("--image-size", type=int, default=500)
     pre.add_argument("--seed", type=int, default=0)
 
+    serve = commands.add_parser("serve", help="a local web page: upload a shape, name its parts, see it coloured in 3D")
+    serve.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0: any free port)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="interface to listen on (default 127.0.0.1: this computer only)")
+    serve.add_argument("--max-upload-mb", type=float, default=None, metavar="MB",
+                       help="largest shape file accepted (default 100)")
+    _add_model_options(serve)
+
     # Listed for --help only: main() hands `train ...` to patchalign3d.train before parsing, because its
     # dotted KEY=VALUE overrides mix with options in a way argparse sub-commands cannot parse.
     commands.add_parser("train", add_help=False, help="train stage1|stage2 --config PRESET_OR_YAML [key=value ...]")
@@ -344,6 +352,16 @@ def run_precompute(args: argparse.Namespace) -> int:
     return EXIT_USER_ERROR if summary["failed"] else 0
 
 
+def run_serve(args: argparse.Namespace) -> int:
+    from patchalign3d.serve import DEFAULT_MAX_UPLOAD_MB, create_app, run_server
+
+    limit = DEFAULT_MAX_UPLOAD_MB if args.max_upload_mb is None else args.max_upload_mb
+    if limit <= 0:
+        raise PatchAlignError(f"--max-upload-mb must be positive, got {limit:g}")
+    run_server(create_app(_load_model(args), max_upload_mb=limit), host=args.host, port=args.port)
+    return 0
+
+
 def run_convert_checkpoint(args: argparse.Namespace) -> int:
     from patchalign3d.checkpoint import convert_official
 
@@ -363,6 +381,7 @@ COMMANDS = {
     "convert": run_convert_dataset,
     "synth": run_synth,
     "precompute": run_precompute,
+    "serve": run_serve,
     "convert-checkpoint": run_convert_checkpoint,
 }
 
