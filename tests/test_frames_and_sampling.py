@@ -43,9 +43,9 @@ class OctantNet(nn.Module):
         return torch.stack([inside, 1 - inside, zeros, zeros], -1), centers, index
 
 
-def make_model(net=None, up_axis="y"):
+def make_model(net=None, model_up="y"):
     net = net if net is not None else OctantNet()
-    config = CheckpointConfig(model=ModelConfig(encoder=PRESETS["tiny"], head_dim=4), text_encoder="fake", up_axis=up_axis)
+    config = CheckpointConfig(model=ModelConfig(encoder=PRESETS["tiny"], head_dim=4), text_encoder="fake", model_up=model_up)
     return PatchAlign3D(net, config, FakeTextBank(), torch.device("cpu"))
 
 

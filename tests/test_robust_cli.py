@@ -150,8 +150,8 @@ def _set(values, dotted, value):
     "edit, needle",
     [
         (lambda v: [v], "not a patchalign3d checkpoint config (a JSON list, expected an object)"),
-        (lambda v: {**v, "format_version": "one"}, "format_version must be an integer, got 'one'"),
-        (lambda v: {**v, "up_axis": "x"}, "up_axis must be one of y, z, got 'x'"),
+        (lambda v: {**v, "format_version": "one"}, "format_version 'one' is not one this library reads (1, 2)"),
+        (lambda v: {**v, "model_up": "x"}, "model_up must be one of y, z, got 'x'"),
         (lambda v: _set(v, "model.encoder.embed_dim", -32), "encoder embed_dim must be a positive integer, got -32"),
         (lambda v: _set(v, "model.head_dim", 0), "head_dim must be a positive integer, got 0"),
     ],

@@ -69,7 +69,7 @@ class CheckpointConfig:
         if not getattr(self, space) or getattr(self, other) is not None:
             raise ValueError(f"a stage-{self.stage} checkpoint names its {space} (and no {other})")
         if self.model_up not in UP_AXES:
-            raise ValueError(f"model_up must be one of {UP_AXES}, got {self.model_up!r}")
+            raise ValueError(f"model_up must be one of {', '.join(UP_AXES)}, got {self.model_up!r}")
         if self.normalization not in NORMALIZATIONS:
             raise ValueError(f"normalization must be one of {sorted(NORMALIZATIONS)}, got {self.normalization!r}")
 
