@@ -47,7 +47,7 @@ class OfficialLayoutEncoder(nn.Module):
             bn.running_var.uniform_(0.5, 1.5)
 
     def forward(self, points):
-        neighborhoods, centers, _ = knn_group(points, 128, 32)
+        neighborhoods, centers, _ = knn_group(points, 128, 32, start="first")  # the official CUDA kernel
         b, g, k, _ = neighborhoods.shape
         x = neighborhoods.reshape(b * g, k, 3).transpose(2, 1)
         x = self.encoder.first_conv(x)
@@ -96,7 +96,7 @@ def test_official_release_converts_and_reproduces_its_outputs(official, tmp_path
     reference, path = official
     config, unused = convert_official(path, tmp_path / "converted")
     assert unused == ["cls_head_finetune.0.weight"]
-    assert config.model_up == "z" and config.text_dim == 48
+    assert config.model_up == "z" and config.text_dim == 48 and config.model.encoder.fps_start == "first"
     net, loaded = load_checkpoint(tmp_path / "converted")
     assert loaded.source["epoch"] == 42 and loaded.source["unused_keys"] == unused
     points = torch.randn(2, 2048, 3, generator=torch.Generator().manual_seed(1))

@@ -97,7 +97,7 @@ def test_features_command_writes_patch_and_point_features(tmp_path, checkpoint):
         (lambda d: _write(d / "garbage.obj", b"\x00\x01 not a mesh"), PARTS, "garbage.obj"),
         (lambda d: _write(d / "shape.docx", b"hello"), PARTS, "shape.docx"),
         (lambda d: _save_npy(d / "nan.npy", np.full((100, 3), np.nan)), PARTS, "NaN"),
-        (lambda d: _save_npy(d / "few.npy", np.zeros((3, 3))), PARTS, "at least"),
+        (lambda d: _save_npy(d / "few.npy", np.random.rand(3, 3)), PARTS, "at least"),
         (lambda d: _save_npy(d / "ok.npy", np.random.rand(100, 3)), ["leg", "Leg"], "leg"),
         (lambda d: _save_npy(d / "ok.npy", np.random.rand(100, 3)), ["  "], "empty"),
     ],

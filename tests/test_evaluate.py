@@ -16,7 +16,7 @@ from torch import nn
 from patchalign3d.checkpoint import CheckpointConfig
 from patchalign3d.data import LabelledShape
 from patchalign3d.errors import PatchAlignError
-from patchalign3d.eval.evaluate import load_part_names_file, run_evaluation, sample_indices
+from patchalign3d.eval.evaluate import load_part_names_file, run_evaluation
 from patchalign3d.geometry import knn_group
 from patchalign3d.model import PRESETS, ModelConfig
 from patchalign3d.segment import PatchAlign3D
@@ -107,16 +107,6 @@ def test_same_seed_same_result_and_samples_only_mode(tmp_path):
     rows = list(csv.DictReader((tmp_path / "c" / "per_shape.csv").open()))
     assert {r["num_points"] for r in rows} == {"64"}
     assert samples["summary"]["instance_miou"] == pytest.approx(0.75)
-
-
-def test_sample_indices_are_seeded_per_shape():
-    a = sample_indices(1000, 100, 0, "x")
-    assert np.array_equal(a, sample_indices(1000, 100, 0, "x"))
-    assert len(np.unique(a)) == 100  # without replacement
-    assert not np.array_equal(a, sample_indices(1000, 100, 1, "x"))
-    assert not np.array_equal(a, sample_indices(1000, 100, 0, "y"))
-    small = sample_indices(10, 25, 0, "x")
-    assert len(small) == 25 and set(small.tolist()) == set(range(10))  # every point at least once
 
 
 def test_names_file_replaces_category_names(tmp_path):

@@ -4,7 +4,6 @@ import pytest
 import torch
 
 from patchalign3d.geometry import (
-    change_up_axis,
     fps,
     knn,
     knn_group,
@@ -45,7 +44,7 @@ def reference_knn(query, points, k):
 def test_fps_matches_reference_kernel_on_random_clouds(seed):
     gen = torch.Generator().manual_seed(seed)
     points = torch.randn(2, 200, 3, generator=gen)
-    got = fps(points, 24)
+    got = fps(points, 24, start="first")
     for b in range(2):
         assert got[b].tolist() == reference_fps(points[b], 24)
 
@@ -55,7 +54,7 @@ def test_fps_never_picks_origin_after_first():
     points = torch.randn(1, 64, 3, generator=gen)
     points[0, [5, 17, 40]] = 0.0  # clouds through the origin
     points[0, 41] = 0.01  # |p|^2 = 3e-4 <= 1e-3: also ineligible
-    got = fps(points, 60)[0].tolist()
+    got = fps(points, 60, start="first")[0].tolist()
     assert got[0] == 0
     assert not {5, 17, 40, 41} & set(got[1:])
     assert got == reference_fps(points[0], 60)
@@ -64,7 +63,7 @@ def test_fps_never_picks_origin_after_first():
 def test_fps_ties_go_to_lowest_index_with_duplicate_points():
     base = torch.tensor([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0], [-1.0, 0, 0]])
     points = base.repeat(3, 1).unsqueeze(0)  # every point three times
-    got = fps(points, 6)[0].tolist()
+    got = fps(points, 6, start="first")[0].tolist()
     assert got == reference_fps(points[0], 6)
     # [-1,0,0] is farthest from the start; the two at equal distance go lowest index first; once every
     # distinct point is taken all distances are 0 and the lowest index (0 itself) wins the tie
@@ -73,7 +72,7 @@ def test_fps_ties_go_to_lowest_index_with_duplicate_points():
 
 def test_fps_returns_zero_when_no_eligible_point_is_left():
     points = torch.tensor([[[1.0, 0, 0], [0, 0, 0], [0, 0, 0]]])
-    assert fps(points, 3)[0].tolist() == [0, 0, 0] == reference_fps(points[0], 3)
+    assert fps(points, 3, start="first")[0].tolist() == [0, 0, 0] == reference_fps(points[0], 3)
 
 
 def test_fps_is_batched_independently():
@@ -123,14 +122,6 @@ def test_normalize_unit_sphere_and_box():
     assert torch.allclose(box.abs().amax(dim=(1, 2)), torch.full((2,), 0.75))
     assert torch.allclose(box.amax(1) + box.amin(1), torch.zeros(2, 3), atol=1e-5)
     assert normalize_unit_sphere(points[0]).shape == (500, 3)
-
-
-def test_change_up_axis_swaps_y_and_z():
-    p = torch.tensor([[1.0, 2.0, 3.0]])
-    assert change_up_axis(p, "y", "z").tolist() == [[1.0, 3.0, 2.0]]
-    assert change_up_axis(p, "z", "z") is p
-    with pytest.raises(ValueError):
-        change_up_axis(p, "x", "z")
 
 
 def test_normalize_handles_a_degenerate_cloud():

@@ -333,8 +333,8 @@ def test_mesh_sampling_is_area_weighted_and_skips_zero_area_faces():
 
 def test_cloud_sampling_without_replacement_when_large_enough(cloud):
     shape = Shape(cloud, None, None)
-    points, face_index = sample_points(shape, 30, seed=0)
-    assert face_index is None and points.shape == (30, 3)
+    points, index = sample_points(shape, 30, seed=0)
+    assert points.shape == (30, 3) and np.array_equal(points, cloud[index])
     rows = {tuple(p) for p in points}
     assert len(rows) == 30 and rows <= {tuple(p) for p in cloud}
     np.testing.assert_array_equal(points, sample_points(shape, 30, seed=0)[0])
@@ -342,9 +342,9 @@ def test_cloud_sampling_without_replacement_when_large_enough(cloud):
 
 
 def test_cloud_sampling_keeps_every_point_and_repeats_when_too_small(cloud):
-    points, _ = sample_points(Shape(cloud, None, None), 120, seed=0)
-    assert points.shape == (120, 3)
-    np.testing.assert_array_equal(points[:50], cloud)
+    points, index = sample_points(Shape(cloud, None, None), 120, seed=0)
+    assert points.shape == (120, 3) and np.array_equal(points, cloud[index])
+    assert sorted(index[:50].tolist()) == list(range(50))
     assert {tuple(p) for p in points[50:]} <= {tuple(p) for p in cloud}
 
 

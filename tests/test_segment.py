@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 import trimesh
+from scipy.spatial import cKDTree
 from torch import nn
 
 from patchalign3d.checkpoint import CheckpointConfig
@@ -61,12 +62,21 @@ def test_every_vertex_and_face_gets_the_part_of_its_region_in_any_frame(model_up
     model = make_model(model_up)
     shape = tall_box(input_up)
     result = model.segment(shape, ["top", "bottom"], up=input_up)
-    height = shape.vertices[:, 1 if input_up == "y" else 2]
-    far = np.abs(height) > 0.5  # away from the boundary, where patch centres decide
+    axis = 1 if input_up == "y" else 2
+    # the fake net splits at the model frame's origin, the samples' mean; a point is decided by its
+    # nearest sample's nearest patch centre, so it is certain beyond those two distances from the split
+    split = result.sample_points[:, axis].mean()
+    reach = cKDTree(result.patch_centers).query(result.sample_points)[0].max()
+
+    def certain(points):
+        height = points[:, axis] - split
+        return height, np.abs(height) > reach + cKDTree(result.sample_points).query(points)[0]
+
+    height, far = certain(shape.vertices)
     assert result.labels.shape == (len(shape.vertices),) and result.scores.shape == (len(shape.vertices), 2)
+    assert far.mean() > 0.4
     assert np.array_equal(result.labels[far], np.where(height[far] > 0, 0, 1))
-    face_height = shape.vertices[shape.faces].mean(1)[:, 1 if input_up == "y" else 2]
-    far_faces = np.abs(face_height) > 0.5
+    face_height, far_faces = certain(shape.vertices[shape.faces].mean(1))
     assert np.array_equal(result.face_labels[far_faces], np.where(face_height[far_faces] > 0, 0, 1))
 
 
@@ -126,6 +136,6 @@ def test_bad_part_lists_are_named():
 def test_text_dimension_must_match_the_head():
     net = create_model("tiny", head_dim=8)
     config = CheckpointConfig(model=net.config, text_encoder="fake")
-    model = PatchAlign3D(net, config, FakeTextBank(["top"], dim=4), torch.device("cpu"))
+    model = PatchAlign3D(net, config, FakeTextBank(["top", "bottom"], dim=4), torch.device("cpu"))
     with pytest.raises(PatchAlignError, match="4-d embeddings but the checkpoint's head outputs 8-d"):
-        model.segment(tall_box(), ["top"])
+        model.segment(tall_box(), ["top", "bottom"])

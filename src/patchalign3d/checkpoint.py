@@ -22,6 +22,7 @@ and its Conv1d/Sequential names are mapped onto ours (`official_to_ours`).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import re
@@ -31,8 +32,9 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from patchalign3d.errors import PatchAlignError
-from patchalign3d.geometry import NORMALIZATIONS, UP_AXES
+from patchalign3d.errors import PatchAlignError, first_line
+from patchalign3d.geometry import NORMALIZATIONS
+from patchalign3d.options import RELEASED_TEXT_ENCODER, UP_AXES
 from patchalign3d.io import atomic_output
 from patchalign3d.model import PRESETS, RELEASED_LOGITS, ModelConfig, PatchAlignNet, create_model
 
@@ -40,9 +42,6 @@ FORMAT_NAME = "patchalign3d"
 FORMAT_VERSION = 2
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
-RELEASED_TEXT_ENCODER = "open_clip:ViT-bigG-14/laion2b_s39b_b160k"
-"""The text encoder the official release was trained with (the paper's OpenCLIP ViT-bigG-14)."""
-
 _CONFIG_KEYS = {"format", "format_version", "stage", "model", "text_encoder", "teacher", "model_up",
                 "normalization", "source"}
 
@@ -70,7 +69,7 @@ class CheckpointConfig:
         if not getattr(self, space) or getattr(self, other) is not None:
             raise ValueError(f"a stage-{self.stage} checkpoint names its {space} (and no {other})")
         if self.model_up not in UP_AXES:
-            raise ValueError(f"model_up must be one of {UP_AXES}, got {self.model_up!r}")
+            raise ValueError(f"model_up must be one of {', '.join(UP_AXES)}, got {self.model_up!r}")
         if self.normalization not in NORMALIZATIONS:
             raise ValueError(f"normalization must be one of {sorted(NORMALIZATIONS)}, got {self.normalization!r}")
 
@@ -94,9 +93,11 @@ class CheckpointConfig:
 
     @classmethod
     def from_dict(cls, values: dict, where: str = "config.json") -> "CheckpointConfig":
-        if not isinstance(values, dict) or values.get("format") != FORMAT_NAME:
-            found = values.get("format") if isinstance(values, dict) else values
-            raise PatchAlignError(f"{where}: not a patchalign3d checkpoint config (format={found!r})")
+        if not isinstance(values, dict):
+            raise PatchAlignError(f"{where}: not a patchalign3d checkpoint config (a JSON {type(values).__name__}, "
+                                  "expected an object)")
+        if values.get("format") != FORMAT_NAME:
+            raise PatchAlignError(f"{where}: not a patchalign3d checkpoint config (format={values.get('format')!r})")
         version = values.get("format_version")
         if version == 1:
             values = migrate_config_v1(values, where)
@@ -115,7 +116,9 @@ class CheckpointConfig:
                 stage=int(values["stage"]),
                 source=values.get("source", {}),
             )
-        except (KeyError, TypeError, ValueError) as error:
+        except KeyError as error:
+            raise PatchAlignError(f"{where}: malformed checkpoint config (no {error} entry)") from None
+        except (TypeError, ValueError, AttributeError) as error:
             raise PatchAlignError(f"{where}: malformed checkpoint config ({error})") from None
 
 
@@ -172,11 +175,12 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> tup
     folder = Path(path)
     if folder.is_file() and folder.name in (WEIGHTS_FILE, CONFIG_FILE):
         folder = folder.parent
-    if folder.suffix == ".pt" and folder.is_file():
-        raise PatchAlignError(
-            f"{path}: an official PyTorch checkpoint; convert it first with "
-            f"`patchalign3d convert-checkpoint {path} OUT_DIR`"
-        )
+    if folder.is_file():
+        hint = (f"; if it is the official PatchAlign3D release, convert it first: "
+                f"patchalign3d convert-checkpoint {path} OUT_DIR") if folder.suffix in (".pt", ".pth", ".ckpt") else ""
+        raise PatchAlignError(f"{path}: a file, not a checkpoint folder (model.safetensors + config.json){hint}")
+    if not folder.exists():
+        raise PatchAlignError(f"{path}: no such checkpoint folder")
     config_path, weights_path = folder / CONFIG_FILE, folder / WEIGHTS_FILE
     for required in (config_path, weights_path):
         if not required.is_file():
@@ -267,15 +271,24 @@ def official_to_ours(model_state: dict[str, torch.Tensor]) -> tuple[dict[str, to
 def read_official(path: str | Path) -> dict:
     """Read the official `patchalign3d.pt` without running pickled code (weights_only loading)."""
     path = Path(path)
+    if path.is_dir():
+        raise PatchAlignError(f"{path}: is a folder; give the official release file (patchalign3d.pt)")
     if not path.is_file():
         raise PatchAlignError(f"{path}: no such file")
     try:
         with torch.serialization.safe_globals([argparse.Namespace]):
             checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:
-        raise PatchAlignError(f"{path}: cannot be read as a weights-only PyTorch checkpoint ({error})") from None
+    except Exception as error:  # torch adds paragraphs of advice (with terminal colour codes): quote its first sentence
+        reason = re.sub(r"\x1b\[[0-9;]*m", "", first_line(error)).split(". ")[0]
+        raise PatchAlignError(f"{path}: cannot be read as a weights-only PyTorch checkpoint ({reason}); only plain "
+                              "tensors and the official release's fields are read, never pickled code") from None
     if not isinstance(checkpoint, dict) or "model" not in checkpoint:
         raise PatchAlignError(f"{path}: not the official release layout (expected a dict with a 'model' key)")
+    for key in ("model", "proj", "temp"):
+        entry = checkpoint.get(key, {})
+        if not isinstance(entry, dict) or not all(isinstance(v, torch.Tensor) for v in entry.values()):
+            raise PatchAlignError(f"{path}: not the official release layout ('{key}' must be a state dict of "
+                                  f"tensors, found {type(entry).__name__})")
     return checkpoint
 
 
@@ -302,7 +315,7 @@ def convert_official(
 
     embed_dim = state["encoder.cls_token"].shape[-1] if "encoder.cls_token" in state else 384
     depth = len({k.split(".")[2] for k in state if k.startswith("encoder.blocks.")})
-    encoder = PRESETS["paper"]
+    encoder = dataclasses.replace(PRESETS["paper"], fps_start="first")  # the released code's FPS kernel
     if (embed_dim, depth) != (encoder.embed_dim, encoder.depth):
         raise PatchAlignError(f"{path}: encoder is {depth} blocks of width {embed_dim}, expected the paper's 12 x 384")
     config = CheckpointConfig(

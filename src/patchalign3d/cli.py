@@ -2,35 +2,50 @@
 
 argparse (the standard library's) is used rather than click because `--parts back seat leg arm` takes
 a variable number of values, which click options cannot. Every user mistake is a `PatchAlignError`,
-printed here as one line with a non-zero exit; nothing else is caught.
+printed here as one line with exit status 2; so is an OSError (a full disk, a read-only folder).
+Options, input files and the output folder are checked before torch or a model is imported, so a bad
+one is an error in a fraction of a second.
 """
 
 from __future__ import annotations
 
 import argparse
-import glob
 import sys
 from pathlib import Path
 
-from patchalign3d.errors import PatchAlignError
+from patchalign3d import __version__
+from patchalign3d.errors import PatchAlignError, first_line
+from patchalign3d.options import ASSIGN_MODES, DEFAULT_ASSIGN, DEFAULT_TEACHER, RELEASED_TEXT_ENCODER, UP_AXES
 
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Shows each option's default (unless it is None or False) and keeps epilogs as written."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or action.default is False or action.default is argparse.SUPPRESS \
+                or "%(default)" in (action.help or ""):
+            return action.help or ""
+        return super()._get_help_string(action)
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--checkpoint", metavar="PATH_OR_DIR", help="checkpoint folder (default: the shipped model)")
+    parser.add_argument("--checkpoint", metavar="DIR", help="checkpoint folder (default: the shipped model)")
     parser.add_argument("--text-encoder", help="override the checkpoint's text encoder id")
-    parser.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
+    parser.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: cuda when available)")
 
 
 def _add_shape_options(parser: argparse.ArgumentParser) -> None:
-    from patchalign3d.geometry import UP_AXES
-
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="shape files, folders or glob patterns")
     parser.add_argument("--out", default="patchalign3d_out", metavar="DIR", help="output folder")
     parser.add_argument("--up", choices=UP_AXES, default="y",
-                        help="up axis of the inputs (default y: glTF, ShapeNet, Objaverse)")
+                        help="up axis of the inputs: y (glTF, ShapeNet, Objaverse) or z (scans, CAD); "
+                             "a z-up input is rotated, never mirrored")
     parser.add_argument("--seed", type=int, default=0, help="seed of the point sampling")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace existing results in --out (default: skip those shapes with a notice)")
 
 
 def _add_dataset_options(parser: argparse.ArgumentParser) -> None:
@@ -45,32 +60,38 @@ def _add_dataset_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from patchalign3d.checkpoint import RELEASED_TEXT_ENCODER
     from patchalign3d.eval.metrics import CONVENTIONS, DEFAULT_CONVENTION
-    from patchalign3d.geometry import UP_AXES
-    from patchalign3d.segment import ASSIGN_MODES, DEFAULT_ASSIGN
-    from patchalign3d.stage1.teachers import DEFAULT_TEACHER
 
     parser = argparse.ArgumentParser(
-        prog="patchalign3d", description="Zero-shot 3D part segmentation by text (PatchAlign3D)."
+        prog="patchalign3d", description="Zero-shot 3D part segmentation by text (PatchAlign3D).",
+        formatter_class=_HelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"patchalign3d {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    segment = commands.add_parser("segment", help="label every point/vertex of shapes with the given part names")
+    def add_command(name: str, help: str, **kwargs) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, description=kwargs.pop("description", help[0].upper() + help[1:] + "."),
+                                   formatter_class=_HelpFormatter, **kwargs)
+
+    segment = add_command("segment", "label every point, vertex and face of shapes with the given part names",
+                          epilog=SEGMENT_EPILOG)
     _add_shape_options(segment)
     names = segment.add_mutually_exclusive_group(required=True)
-    names.add_argument("--parts", nargs="+", metavar="NAME", help="part names, e.g. --parts back seat leg arm")
+    names.add_argument("--parts", nargs="+", metavar="NAME", help="part names (at least two), e.g. --parts back seat leg arm")
     names.add_argument("--parts-file", metavar="FILE", help="a text file with one part name per line")
     segment.add_argument("--assign", choices=ASSIGN_MODES, default=DEFAULT_ASSIGN,
-                         help="patch -> point assignment (default: nearest patch centre)")
+                         help="patch -> point assignment: the nearest patch centre's scores, or the mean over "
+                              "the patches holding the point")
     segment.add_argument("--no-preview", action="store_true", help="do not write PNG previews")
     _add_model_options(segment)
 
-    features = commands.add_parser("features", help="write patch and per-point features for downstream use")
+    features = add_command("features", "write patch and per-point features for downstream use",
+                           epilog="writes <name>_features.npz per input: points, point_features, point_patch, "
+                                  "patch_features, patch_centers, patch_index (docs/FORMATS.md)")
     _add_shape_options(features)
     _add_model_options(features)
 
-    evaluate = commands.add_parser("evaluate", help="zero-shot part mIoU on a benchmark, with tables and a gallery")
+    evaluate = add_command("evaluate", "zero-shot part mIoU on a benchmark, with tables and a gallery")
     _add_dataset_options(evaluate)
     evaluate.add_argument("--out", default="patchalign3d_eval", metavar="DIR", help="output folder")
     evaluate.add_argument("--names-file", metavar="JSON", help='part names per category: {"Chair": [...], ...}')
@@ -78,17 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
                           help="ShapeNetPart name table: paper (default), find3d or shapenet")
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the per-shape point sampling")
     evaluate.add_argument("--convention", default=DEFAULT_CONVENTION, choices=CONVENTIONS,
-                          help="IoU of a part absent from ground truth and prediction: 1 (PointNet++/Point-BERT, "
-                               "default), skipped when the union is empty (Find3D), skipped when absent from "
+                          help="IoU of a part absent from ground truth and prediction: 1 (PointNet++/Point-BERT), "
+                               "skipped when the union is empty (Find3D), skipped when absent from "
                                "ground truth (PatchAlign3D release)")
     evaluate.add_argument("--score-on", default="all", choices=("all", "samples"),
-                          help="score every ground-truth point (default) or only the sampled ones")
-    evaluate.add_argument("--assign", choices=ASSIGN_MODES, default=DEFAULT_ASSIGN)
-    evaluate.add_argument("--up", choices=UP_AXES, default="y", help="up axis of the dataset (default y)")
+                          help="score every ground-truth point or only the sampled ones")
+    evaluate.add_argument("--assign", choices=ASSIGN_MODES, default=DEFAULT_ASSIGN,
+                          help="patch -> point assignment: the nearest patch centre's scores, or the mean over "
+                               "the patches holding the point")
+    evaluate.add_argument("--up", choices=UP_AXES, default="y", help="up axis of the dataset")
     evaluate.add_argument("--gallery", type=int, default=4, help="best and worst shapes to picture (0: none)")
     _add_model_options(evaluate)
 
-    tune = commands.add_parser("finetune", help="fine-tune a checkpoint on your labelled shapes, with a before/after report")
+    tune = add_command("finetune", "fine-tune a checkpoint on your labelled shapes, with a before/after report")
     tune.add_argument("--data", required=True, metavar="LAYOUT:ROOT",
                       help="labelled shapes, e.g. parts-mesh:my_glbs/ (layouts as for evaluate --dataset)")
     tune.add_argument("--out", required=True, metavar="DIR", help="run folder (checkpoints, report.md)")
@@ -117,11 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--resume", action="store_true", help="continue a previous run in --out")
     tune.add_argument("--gallery", type=int, default=2, help="best and worst shapes pictured per evaluation")
 
-    convert_data = commands.add_parser("convert", help="convert a dataset to plain per-shape .npz files")
+    convert_data = add_command("convert", "convert a dataset to plain per-shape .npz files")
     _add_dataset_options(convert_data)
     convert_data.add_argument("--out", required=True, metavar="DIR", help="output folder")
 
-    synth = commands.add_parser("synth", help="generate procedural part-labelled shapes (GLB + Find3D layout)")
+    synth = add_command("synth", "generate procedural part-labelled shapes (GLB + Find3D layout)")
     synth.add_argument("--out", required=True, metavar="DIR", help="output folder")
     synth.add_argument("--shapes", type=int, required=True, metavar="N", help="number of shapes")
     synth.add_argument("--seed", type=int, default=0)
@@ -135,17 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--val-fraction", type=float, default=0.1, help="share of each category in the val split")
     synth.add_argument("--formats", nargs="+", default=("glb", "find3d"), choices=("glb", "find3d"))
     synth.add_argument("--front", default="+x", choices=("+x", "-x", "+z", "-z", "any"),
-                       help="direction objects face (default +x, as ShapeNetPart)")
+                       help="direction objects face (+x as ShapeNetPart)")
     synth.add_argument("--workers", type=int, default=1, help="processes generating shapes")
     synth.add_argument("--no-preview", action="store_true", help="do not write preview.png")
 
-    pre = commands.add_parser("precompute", help="stage-1 targets: render, run a 2D teacher, back-project to patches")
+    pre = add_command("precompute", "stage-1 targets: render, run a 2D teacher, back-project to patches")
     pre.add_argument("--data", required=True, metavar="ROOT",
                      help="Find3D-layout root, synth output, or a folder of meshes")
     pre.add_argument("--teacher", default=DEFAULT_TEACHER,
                      help="DINOv2 hub name (warm cache) or local folder, random-tiny, or rgb")
     pre.add_argument("--views", type=int, default=10, help="views per shape")
-    pre.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
+    pre.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: cuda when available)")
     pre.add_argument("--batch-size", type=int, default=10, help="views per teacher pass")
     pre.add_argument("--renderer", choices=("auto", "gl", "embree"), default="auto")
     pre.add_argument("--force-render", action="store_true", help="render even where Find3D renders are stored")
@@ -156,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     pre.add_argument("--image-size", type=int, default=500)
     pre.add_argument("--seed", type=int, default=0)
 
-    serve = commands.add_parser("serve", help="a local web page: upload a shape, name its parts, see it coloured in 3D")
+    serve = add_command("serve", "a local web page: upload a shape, name its parts, see it coloured in 3D")
     serve.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0: any free port)")
     serve.add_argument("--host", default="127.0.0.1",
                        help="interface to listen on (default 127.0.0.1: this computer only)")
@@ -168,109 +191,173 @@ def build_parser() -> argparse.ArgumentParser:
     # dotted KEY=VALUE overrides mix with options in a way argparse sub-commands cannot parse.
     commands.add_parser("train", add_help=False, help="train stage1|stage2 --config PRESET_OR_YAML [key=value ...]")
 
-    convert = commands.add_parser("convert-checkpoint", help="convert the official patchalign3d.pt to our format")
-    convert.add_argument("source", metavar="PATCHALIGN3D_PT")
-    convert.add_argument("out_dir", metavar="OUT_DIR")
+    convert = add_command("convert-checkpoint", "convert the official patchalign3d.pt to our format",
+                          epilog="example: patchalign3d convert-checkpoint patchalign3d.pt patchalign3d-official/")
+    convert.add_argument("source", metavar="PATCHALIGN3D_PT",
+                         help="the official release file (a torch .pt with model/proj/temp/args); read without "
+                              "running pickled code")
+    convert.add_argument("out_dir", metavar="OUT_DIR",
+                         help="checkpoint folder to write (model.safetensors + config.json), for --checkpoint")
     convert.add_argument("--text-encoder", default=RELEASED_TEXT_ENCODER,
-                         help="text encoder id recorded in the config (default: the paper's OpenCLIP ViT-bigG-14)")
+                         help="text encoder id recorded in the config (the paper's OpenCLIP ViT-bigG-14)")
     return parser
 
 
-def expand_inputs(patterns: list[str]) -> list[Path]:
-    """Files, folders (their supported shape files, sorted) and glob patterns -> a list of files."""
-    from patchalign3d.io import SUPPORTED_SUFFIXES
+SEGMENT_EPILOG = """\
+inputs:
+  meshes       .obj .ply .glb .gltf .off .stl
+  point clouds .ply (no faces) .npz (a 'points' array) .npy .txt .pts .xyz
+  folders (their shape files) and glob patterns ("assets/**/*.obj"); details in docs/FORMATS.md
 
-    files: list[Path] = []
-    for pattern in patterns:
-        path = Path(pattern)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
-            if not found:
-                raise PatchAlignError(f"{path}: folder holds no shape file ({', '.join(SUPPORTED_SUFFIXES)})")
-            files.extend(found)
-        elif any(ch in pattern for ch in "*?["):
-            found = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
-            if not found:
-                raise PatchAlignError(f"{pattern}: no file matches")
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise PatchAlignError(f"{path}: no such file or folder")
-    return files
+outputs, per input, in --out (existing ones are skipped unless --overwrite):
+  <name>.npz   points, labels, scores, part_names, part_shares (+ faces, face_labels for meshes)
+  <name>.ply   the shape coloured by part
+  <name>.glb   meshes only: faces coloured by part
+  <name>.png   four upright views with a legend of the part shares (not with --no-preview)
+  summary.csv, summary.json   status and part shares of every input
+
+A part's share is its share of the surface area for a mesh, of the points for a point cloud.
+
+example:
+  patchalign3d segment chair.glb --parts back seat leg arm --out out/
+  patchalign3d segment scans/ --parts-file parts.txt --up z
+"""
 
 
-def output_stems(files: list[Path]) -> list[str]:
-    """A distinct output name per input: the file stem, suffixed with its extension when stems collide."""
-    stems = [f.stem for f in files]
-    return [s if stems.count(s) == 1 else f"{s}_{f.suffix.lstrip('.')}_{i}" for i, (s, f) in enumerate(zip(stems, files))]
+class _ModelSession:
+    """Loads the model on first use, so a run whose inputs are all bad never waits for torch."""
+
+    def __init__(self, args: argparse.Namespace, parts: list[str] | None = None):
+        self.args, self.parts, self._model = args, parts, None
+
+    def get(self):
+        if self._model is None:
+            from patchalign3d.batch import RunAbort
+            from patchalign3d.segment import PatchAlign3D
+
+            try:
+                model = PatchAlign3D.from_pretrained(self.args.checkpoint, device=self.args.device,
+                                                     text_encoder=self.args.text_encoder)
+                if self.parts is not None:
+                    model.encode_parts(self.parts)  # names and text size, checked once for the run
+            except PatchAlignError as error:
+                raise RunAbort(str(error)) from None
+            self._model = model
+        return self._model
 
 
-def read_part_names(args: argparse.Namespace) -> list[str]:
-    if args.parts is not None:
-        return args.parts
-    path = Path(args.parts_file)
-    if not path.is_file():
-        raise PatchAlignError(f"{path}: no such parts file")
-    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+def _shape_reader(args: argparse.Namespace):
+    """load(file) -> Shape for a run: reads the file and refuses, before any model loads, what the
+    checkpoint cannot segment (fewer points than a patch, no extent, too far out for float32)."""
+    from patchalign3d.io import check_extent, load_shape, validate_points
+    from patchalign3d.options import checkpoint_patch_size
+
+    min_points = checkpoint_patch_size(args.checkpoint) or 1
+
+    def load(file):
+        shape = load_shape(file)
+        validate_points(shape.vertices, str(file), min_points=min_points)
+        check_extent(shape.vertices, str(file))
+        return shape
+
+    return load
 
 
-def _load_model(args: argparse.Namespace):
-    from patchalign3d.segment import PatchAlign3D
+def _finish_run(run, summary_parts: list[str] | None = None) -> int:
+    """Print the end-of-run line (and write the summary files); the exit status of the run."""
+    from patchalign3d.batch import write_summary
 
-    return PatchAlign3D.from_pretrained(args.checkpoint, device=args.device, text_encoder=args.text_encoder)
-
-
-def _for_each_shape(files: list[Path], work) -> int:
-    """Run work(file, stem) per file with a progress bar; a bad file is reported and skipped.
-    Returns the number of failures."""
-    from tqdm import tqdm
-
-    failures = 0
-    bar = tqdm(list(zip(files, output_stems(files))), unit="shape", disable=len(files) < 2, file=sys.stderr)
-    for file, stem in bar:
+    lines = []
+    if summary_parts is not None and any(o.status in ("written", "skipped") for o in run.outcomes):
         try:
-            work(file, stem)
-        except PatchAlignError as error:
-            failures += 1
-            tqdm.write(f"error: {error}", file=sys.stderr)
-    return failures
+            paths = write_summary(run.plan.out_dir, run.outcomes, summary_parts)
+            lines.append(f"summary: {paths[0]}, {paths[1]}")
+        except OSError as error:
+            lines.append(f"summary files not written ({error.strerror or error})")
+    if len(run.outcomes) > 1 or run.interrupted is not None:
+        print(run.summary_line() + ("; " + "; ".join(lines) if lines else ""),
+              file=sys.stderr if run.interrupted is not None else sys.stdout)
+    if run.interrupted is not None:
+        return EXIT_INTERRUPTED
+    return EXIT_USER_ERROR if run.counts()["failed"] else 0
+
+
+def _existing_segmentation(file, stem, paths):
+    """The outcome of a shape skipped for its existing results, with the shares its .npz recorded."""
+    import numpy as np
+
+    from patchalign3d.batch import ShapeOutcome
+
+    outcome = ShapeOutcome(input=str(file), stem=stem, status="skipped")
+    npz = next((p for p in paths if p.suffix == ".npz"), None)
+    try:
+        with np.load(npz, allow_pickle=False) as saved:
+            outcome.shares = dict(zip(saved["part_names"].tolist(), saved["part_shares"].tolist()))
+    except (TypeError, OSError, KeyError, ValueError):  # no .npz, or one written before shares were stored
+        pass
+    return outcome
 
 
 def run_segment(args: argparse.Namespace) -> int:
-    from patchalign3d.io import load_shape
-    from patchalign3d.segment import save_segmentation
+    from patchalign3d.batch import SEGMENT_SUFFIXES, OutputPlan, ShapeOutcome, ShapeRun, expand_inputs
+    from patchalign3d.options import SegmentOptions, check_device_name, read_parts_file
 
-    files = expand_inputs(args.inputs)
-    parts = read_part_names(args)
-    model = _load_model(args)
-    model.encode_parts(parts)  # validate names and text dimension before any shape is read
+    parts = args.parts if args.parts is not None else read_parts_file(args.parts_file)
+    options = SegmentOptions(parts=tuple(parts), up=args.up, assign=args.assign, seed=args.seed)
+    check_device_name(args.device)
+    files, missing = expand_inputs(args.inputs)
+    plan = OutputPlan(args.out, files, SEGMENT_SUFFIXES)
+    session = _ModelSession(args, list(options.parts))
+    run = ShapeRun(plan, missing, overwrite=args.overwrite)
+    width = max(len(name) for name in options.parts)
 
-    def work(file: Path, stem: str) -> None:
-        shape = load_shape(file)
-        result = model.segment(shape, parts, up=args.up, assign=args.assign, seed=args.seed)
-        written = save_segmentation(result, shape, args.out, stem, preview=not args.no_preview)
-        print(f"{file}: {len(result.labels)} {'vertices' if shape.is_mesh else 'points'} -> {written[0].parent}/{stem}.*")
-        width = max(len(name) for name in parts)
-        for name, share in result.part_shares().items():
-            print(f"  {name:<{width}}  {100 * share:5.1f}%")
+    def process(file, stem, shape):
+        from patchalign3d.segment import save_segmentation
 
-    failures = _for_each_shape(files, work)
-    return EXIT_USER_ERROR if failures else 0
+        result = session.get().segment(shape, **options.segment_kwargs())
+        written = save_segmentation(result, shape, plan.out_dir, stem, preview=not args.no_preview)
+        shares = result.part_shares()
+        kind = "mesh" if shape.is_mesh else "point cloud"
+        size = f"{len(shape.vertices)} vertices, {len(shape.faces)} faces" if shape.is_mesh else f"{len(shape.vertices)} points"
+        of = "surface area" if shape.is_mesh else "points"
+        lines = [f"{file}: {kind}, {size} -> {plan.out_dir / stem}.{{{','.join(p.suffix[1:] for p in written)}}}; "
+                 f"share of the {of}:"]
+        lines += [f"  {name:<{width}}  {100 * share:5.1f}%" for name, share in shares.items()]
+        run.echo("\n".join(lines))
+        return ShapeOutcome(input=str(file), stem=stem, status="written", kind=kind, vertices=len(shape.vertices),
+                            faces=len(shape.faces) if shape.is_mesh else None, shares=shares,
+                            outputs=[str(p) for p in written])
+
+    try:
+        run.run(_shape_reader(args), process, existing_outcome=_existing_segmentation)
+    finally:
+        code = _finish_run(run, list(options.parts))
+    return code
 
 
 def run_features(args: argparse.Namespace) -> int:
-    from patchalign3d.io import load_shape
-    from patchalign3d.segment import save_features
+    from patchalign3d.batch import FEATURES_SUFFIX, OutputPlan, ShapeOutcome, ShapeRun, expand_inputs
+    from patchalign3d.options import check_device_name, check_up_axis
 
-    files = expand_inputs(args.inputs)
-    model = _load_model(args)
+    check_up_axis(args.up)
+    check_device_name(args.device)
+    files, missing = expand_inputs(args.inputs)
+    plan = OutputPlan(args.out, files, (FEATURES_SUFFIX,))
+    session = _ModelSession(args)
+    run = ShapeRun(plan, missing, overwrite=args.overwrite, what="computing features of")
 
-    def work(file: Path, stem: str) -> None:
-        path = save_features(model, load_shape(file), args.out, stem, up=args.up, seed=args.seed)
-        print(f"{file}: -> {path}")
+    def process(file, stem, shape):
+        from patchalign3d.segment import save_features
 
-    return EXIT_USER_ERROR if _for_each_shape(files, work) else 0
+        path = save_features(session.get(), shape, plan.out_dir, stem, up=args.up, seed=args.seed)
+        run.echo(f"{file}: -> {path}")
+        return ShapeOutcome(input=str(file), stem=stem, status="written", outputs=[str(path)])
+
+    try:
+        run.run(_shape_reader(args), process)
+    finally:
+        code = _finish_run(run)
+    return code
 
 
 def _open_dataset(args: argparse.Namespace, **options):
@@ -282,14 +369,18 @@ def _open_dataset(args: argparse.Namespace, **options):
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    from patchalign3d.batch import prepare_out_dir
     from patchalign3d.eval.evaluate import load_part_names_file, run_evaluation
+    from patchalign3d.options import check_device_name
 
+    check_device_name(args.device)
+    out = prepare_out_dir(args.out)
     options = {"part_names": args.part_names} if args.part_names else {}
     dataset = _open_dataset(args, **options)
-    model = _load_model(args)
     names = load_part_names_file(args.names_file) if args.names_file else None
+    model = _ModelSession(args).get()
     run_evaluation(
-        model, dataset, args.out, seed=args.seed, convention=args.convention, part_names=names, up=args.up,
+        model, dataset, out, seed=args.seed, convention=args.convention, part_names=names, up=args.up,
         assign=args.assign, score_on=args.score_on, gallery=args.gallery, dataset_name=f"{args.dataset}:{args.root}",
     )
     print(f"wrote results.json, results.md, per_shape.csv and the gallery under {args.out}")
@@ -311,16 +402,19 @@ def run_finetune(args: argparse.Namespace) -> int:
 
 
 def run_convert_dataset(args: argparse.Namespace) -> int:
+    from patchalign3d.batch import prepare_out_dir
     from patchalign3d.data.npz import convert
 
-    written = convert(_open_dataset(args), args.out)
+    written = convert(_open_dataset(args), prepare_out_dir(args.out))
     print(f"wrote {len(written)} shapes under {args.out}")
     return 0
 
 
 def run_synth(args: argparse.Namespace) -> int:
+    from patchalign3d.batch import prepare_out_dir
     from patchalign3d.synth.engine import generate_dataset
 
+    prepare_out_dir(args.out)
     summary = generate_dataset(
         args.out, args.shapes, seed=args.seed, categories=args.categories, val_fraction=args.val_fraction,
         holdout_categories=args.holdout_categories, holdout_families=args.holdout_families, formats=args.formats,
@@ -363,8 +457,10 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_convert_checkpoint(args: argparse.Namespace) -> int:
+    from patchalign3d.batch import prepare_out_dir
     from patchalign3d.checkpoint import convert_official
 
+    prepare_out_dir(args.out_dir, "OUT_DIR")
     config, unused = convert_official(args.source, args.out_dir, text_encoder=args.text_encoder)
     print(f"wrote {args.out_dir} (encoder {config.model.encoder.depth}x{config.model.encoder.embed_dim}, "
           f"text head {config.text_dim}-d, frame {config.model_up}-up)")
@@ -398,9 +494,13 @@ def main(argv: list[str] | None = None) -> int:
     except PatchAlignError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except OSError as error:  # a full disk, a read-only or vanished folder: the environment, in one line
+        where = f"{error.filename}: " if getattr(error, "filename", None) else ""
+        print(f"error: {where}{error.strerror or first_line(error)}", file=sys.stderr)
+        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

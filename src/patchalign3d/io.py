@@ -17,14 +17,17 @@ Two things are written by hand although a library could do them, on purpose:
   indices that the segmentation code relies on.
 
 Writers (`write_npz`, `write_colored_ply`, `write_colored_glb`) write to a temporary file in the
-destination folder and `os.replace` it into place, so a failure never leaves a partial file.
+destination folder and `os.replace` it into place, so a failure never leaves a partial file;
+`atomic_outputs` does the same for a set of files that must appear together (one shape's results).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import tempfile
+import threading
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -353,47 +356,80 @@ def _triangle_areas(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     return 0.5 * np.linalg.norm(np.cross(b - a, c - a), axis=1)
 
 
-def sample_points(shape: Shape, num_points: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
+def canonical_order(points: np.ndarray) -> np.ndarray:
+    """(N,) int64 permutation sorting points (N, C) lexicographically by their coordinates.
+
+    The order depends only on the coordinates, not on where the points stand in the array: the
+    sampling below draws in this order, so the same shape stored in another order gives the same
+    sample for a seed. Equal points keep their relative order (they are interchangeable).
+    """
+    points = np.asarray(points)
+    return np.lexsort(points.T[::-1]).astype(np.int64)
+
+
+def sample_cloud_indices(points: np.ndarray, num_points: int, seed: int = 0) -> np.ndarray:
+    """(num_points,) int64 indices into a point cloud (N, 3), seeded and independent of point order.
+
+    A random subset without replacement when N >= num_points; otherwise every point once followed by
+    num_points - N random repeats.
+    """
+    order = canonical_order(points)
+    rng = np.random.default_rng(seed)
+    count = len(order)
+    if count >= num_points:
+        return order[rng.choice(count, size=num_points, replace=False)]
+    return order[np.concatenate([np.arange(count), rng.integers(0, count, size=num_points - count)])]
+
+
+def sample_points(shape: Shape, num_points: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Draw `num_points` points from a shape, deterministically for a given seed.
+
+    The one sampling path of `segment`, `features` and `evaluate`. The draw does not depend on the
+    order of the points, vertices, faces or a face's corners in the file: candidates are taken in
+    `canonical_order` of their coordinates.
 
     Meshes: uniform over the surface (a triangle is picked with probability proportional to its
     area, then a uniform barycentric point inside it). Returns points (n, 3) float32 and
     face_index (n,) int64, the triangle each point lies on.
-    Point clouds: a random subset without replacement when V >= n; when V < n, every point once
-    followed by n - V random repeats. Returns points (n, 3) float32 and None.
+    Point clouds: `sample_cloud_indices`. Returns points (n, 3) float32 and their indices (n,) int64
+    into the cloud.
     """
     if isinstance(num_points, bool) or not isinstance(num_points, (int, np.integer)) or num_points < 1:
         raise PatchAlignError(f"num_points must be a positive integer, got {num_points!r}")
     num_points = int(num_points)
-    rng = np.random.default_rng(seed)
     vertices = np.asarray(shape.vertices)
     name = shape.path if shape.path is not None else "shape"
 
     if not shape.is_mesh:
-        count = len(vertices)
-        if count == 0:
+        if len(vertices) == 0:
             raise PatchAlignError(f"{name}: point cloud has no points to sample from")
-        if count >= num_points:
-            index = rng.choice(count, size=num_points, replace=False)
-        else:
-            index = np.concatenate([np.arange(count), rng.integers(0, count, size=num_points - count)])
-        return np.ascontiguousarray(vertices[index], dtype=np.float32), None
+        index = sample_cloud_indices(vertices, num_points, seed)
+        return np.ascontiguousarray(vertices[index], dtype=np.float32), index
 
     faces = np.asarray(shape.faces, dtype=np.int64)
-    areas = _triangle_areas(vertices, faces)
+    # rank the vertices by coordinates (equal coordinates, equal rank), put each face's corners in
+    # rank order, then the faces in the order of their ranked corners
+    order = canonical_order(vertices)
+    ordered = vertices[order]
+    vertex_rank = np.empty(len(vertices), dtype=np.int64)
+    vertex_rank[order] = np.concatenate([[0], np.cumsum(np.any(ordered[1:] != ordered[:-1], axis=1))])
+    corners = np.take_along_axis(faces, np.argsort(vertex_rank[faces], axis=1, kind="stable"), axis=1)
+    face_order = canonical_order(vertex_rank[corners])
+    corners = corners[face_order]
+    areas = _triangle_areas(vertices, corners)
     cumulative = np.cumsum(areas)
     total = float(cumulative[-1]) if len(cumulative) else 0.0
     if not np.isfinite(total) or total <= 0.0:
         raise PatchAlignError(f"{name}: mesh has zero surface area; cannot sample points from it")
+    rng = np.random.default_rng(seed)
     # side="right" never lands on a zero-area triangle (its cumulative value equals its predecessor's)
-    face_index = np.searchsorted(cumulative, rng.random(num_points) * total, side="right")
-    face_index = np.minimum(face_index, len(faces) - 1).astype(np.int64)
+    picked = np.searchsorted(cumulative, rng.random(num_points) * total, side="right")
+    picked = np.minimum(picked, len(faces) - 1)
     r1, r2 = rng.random(num_points), rng.random(num_points)
     root = np.sqrt(r1)
     weights = np.stack([1.0 - root, root * (1.0 - r2), root * r2], axis=1)  # (n, 3) barycentric
-    corners = np.asarray(vertices, dtype=np.float64)[faces[face_index]]  # (n, 3, 3)
-    points = np.einsum("nk,nkd->nd", weights, corners)
-    return points.astype(np.float32), face_index
+    points = np.einsum("nk,nkd->nd", weights, np.asarray(vertices, dtype=np.float64)[corners[picked]])
+    return points.astype(np.float32), face_order[picked]
 
 
 def validate_points(points, what: str, min_points: int) -> None:
@@ -411,6 +447,26 @@ def validate_points(points, what: str, min_points: int) -> None:
     bad = ~np.isfinite(array).all(axis=1)
     if bad.any():
         raise PatchAlignError(f"{what}: {int(bad.sum())} of {len(array)} points have NaN or infinite coordinates")
+
+
+FLOAT32_RESOLUTION = 1e-5
+"""A shape narrower than this fraction of its distance from the origin has fewer than ~100 distinct
+float32 coordinate values across it: too coarse to segment."""
+
+
+def check_extent(points, what: str) -> None:
+    """Refuse points (N, 3) that have no extent (all identical) or whose extent float32 cannot
+    resolve at their distance from the origin; `what` names the input in the message."""
+    points = np.asarray(points, dtype=np.float64)
+    extent = float((points.max(axis=0) - points.min(axis=0)).max())
+    if not extent > 0.0:
+        raise PatchAlignError(f"{what}: all {len(points)} points are identical; the shape has no extent to segment")
+    offset = float(np.abs(points).max())
+    if extent < FLOAT32_RESOLUTION * offset:
+        raise PatchAlignError(
+            f"{what}: the shape is {extent:.3g} wide but lies {offset:.3g} from the origin; float32 coordinates "
+            "cannot resolve it there (move it near the origin)"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -438,6 +494,82 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+class InterruptedAfterWriting(KeyboardInterrupt):
+    """Ctrl-C arrived while `atomic_outputs` was moving a set into place; the set was completed first.
+    paths: the files of that set, all written."""
+
+    def __init__(self, paths: list[Path]):
+        super().__init__(f"interrupted after writing {', '.join(str(p) for p in paths)}")
+        self.paths = paths
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[list]:
+    """Hold SIGINT for the block (main thread only); yields a list that is non-empty if one came."""
+    received: list = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def atomic_outputs(paths) -> Iterator[list[Path]]:
+    """Several files as one set: yield a temporary path beside each of `paths`; when the block succeeds,
+    move them all into place (replacing files already there), else remove every temporary.
+
+    While the files are moved, Ctrl-C is held (and raised afterwards as `InterruptedAfterWriting`) and
+    a failed move puts back what was there, so the set appears whole or not at all. Folders are
+    created as needed.
+    """
+    paths = [Path(path) for path in paths]
+    temporaries: list[Path] = []
+    try:
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+            os.close(handle)
+            temporaries.append(Path(temporary))
+        yield temporaries
+        with _sigint_held() as received:
+            _move_into_place(temporaries, paths)
+        if received:
+            raise InterruptedAfterWriting(paths)
+    except BaseException:
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
+        raise
+
+
+def _move_into_place(temporaries: list[Path], paths: list[Path]) -> None:
+    """os.replace each temporary onto its path; on any failure undo the moves already made."""
+    umask = os.umask(0)
+    os.umask(umask)
+    moved: list[tuple[Path, Path | None]] = []
+    try:
+        for temporary, path in zip(temporaries, paths):
+            os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes the file private; give it normal permissions
+            backup = None
+            if os.path.lexists(path):
+                backup = path.with_name(f".{path.name}.{os.getpid()}.old")
+                os.replace(path, backup)
+            moved.append((path, backup))
+            os.replace(temporary, path)
+    except BaseException:
+        for path, backup in reversed(moved):
+            path.unlink(missing_ok=True)
+            if backup is not None:
+                os.replace(backup, path)
+        raise
+    for _, backup in moved:
+        if backup is not None:
+            backup.unlink(missing_ok=True)
 
 
 def write_npz(path: str | Path, **arrays) -> Path:

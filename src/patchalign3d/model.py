@@ -23,12 +23,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from patchalign3d.geometry import knn_group
+from patchalign3d.geometry import FPS_STARTS, knn_group
 
 
 @dataclass(frozen=True)
 class EncoderConfig:
-    """Sizes of the patch encoder. `PRESETS` holds the named ones."""
+    """Sizes of the patch encoder. `PRESETS` holds the named ones.
+
+    fps_start: where the patch centres' FPS starts (`patchalign3d.geometry.FPS_STARTS`): "farthest"
+    (order-independent, the default) or "first" (the official CUDA kernel, kept by converted official
+    checkpoints so their patches match the released code's).
+    """
 
     embed_dim: int = 384
     depth: int = 12
@@ -39,6 +44,26 @@ class EncoderConfig:
     group_size: int = 32
     num_points: int = 2048
     pointnet_dims: tuple[int, int, int, int] = (128, 256, 512, 256)
+    fps_start: str = "farthest"
+
+    def __post_init__(self) -> None:
+        sizes = {name: getattr(self, name) for name in
+                 ("embed_dim", "depth", "num_heads", "num_groups", "group_size", "num_points")}
+        for name, value in sizes.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"encoder {name} must be a positive integer, got {value!r}")
+        if len(self.pointnet_dims) != 4 or not all(isinstance(d, int) and d > 0 for d in self.pointnet_dims):
+            raise ValueError(f"encoder pointnet_dims must be 4 positive integers, got {self.pointnet_dims!r}")
+        if self.embed_dim % self.num_heads:
+            raise ValueError(f"encoder embed_dim {self.embed_dim} is not divisible by num_heads {self.num_heads}")
+        if self.group_size > self.num_points or self.num_groups > self.num_points:
+            raise ValueError(f"encoder patches ({self.num_groups} x {self.group_size}) need at most "
+                             f"num_points={self.num_points} points each")
+        if not (self.mlp_ratio > 0 and 0 <= self.drop_path_rate < 1):
+            raise ValueError(f"encoder mlp_ratio must be > 0 and drop_path_rate in [0, 1), got "
+                             f"{self.mlp_ratio!r}, {self.drop_path_rate!r}")
+        if self.fps_start not in FPS_STARTS:
+            raise ValueError(f"encoder fps_start must be one of {FPS_STARTS}, got {self.fps_start!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -203,7 +228,8 @@ class PatchEncoder(nn.Module):
         nn.init.trunc_normal_(self.cls_pos, std=0.02)
 
     def forward(self, points: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        neighborhoods, centers, patch_index = knn_group(points, self.config.num_groups, self.config.group_size)
+        config = self.config
+        neighborhoods, centers, patch_index = knn_group(points, config.num_groups, config.group_size, config.fps_start)
         tokens = self.patch_embed(neighborhoods)
         batch = tokens.shape[0]
         x = torch.cat([self.cls_token.expand(batch, -1, -1), tokens], dim=1)
@@ -275,6 +301,10 @@ class ModelConfig:
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     head_dim: int = 384
     logits: LogitConfig = PAPER_LOGITS
+
+    def __post_init__(self) -> None:
+        if isinstance(self.head_dim, bool) or not isinstance(self.head_dim, int) or self.head_dim < 1:
+            raise ValueError(f"head_dim must be a positive integer, got {self.head_dim!r}")
 
     def to_dict(self) -> dict:
         return {

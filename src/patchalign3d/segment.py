@@ -16,20 +16,21 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy.spatial import cKDTree
 
+from patchalign3d.assignment import assign_to_points, nearest_sample
+from patchalign3d.batch import FEATURES_SUFFIX
 from patchalign3d.checkpoint import CheckpointConfig, load_checkpoint
 from patchalign3d.errors import PatchAlignError
-from patchalign3d.geometry import NORMALIZATIONS, change_up_axis
-from patchalign3d.io import Shape, load_shape, sample_points, validate_points
-from patchalign3d.model import PatchAlignNet
+from patchalign3d.geometry import FrameTransform, upright_rotation
+from patchalign3d.io import Shape, check_extent, load_shape, sample_points, validate_points
+from patchalign3d.model import EncoderConfig, PatchAlignNet
+from patchalign3d.options import (
+    ASSIGN_MODES, DEFAULT_ASSIGN, DEFAULT_CHECKPOINT, check_assign, check_segment_parts, check_up_axis,
+)
 from patchalign3d.text import TextBank, validate_part_names
 
-DEFAULT_CHECKPOINT = Path(__file__).parent / "assets" / "default"
-ASSIGN_MODES = ("nearest", "membership")
-"""Patch -> point assignments: a point takes its nearest patch centre's scores, or the mean over the
-patches whose k neighbours hold it (docs/DESIGN.md#assignment)."""
-DEFAULT_ASSIGN = "nearest"
+__all__ = ["PatchAlign3D", "Segmentation", "ASSIGN_MODES", "DEFAULT_ASSIGN", "draw_encoder_points",
+           "resolve_device", "save_segmentation", "save_features"]
 
 
 @dataclass
@@ -40,8 +41,10 @@ class Segmentation:
     labels: (V,) int64, the part of every input point (or mesh vertex), an index into part_names.
     scores: (V, P) float32 cosine similarity of every input point's patch feature with each part.
     face_labels: (F,) int64 for meshes (the part of each face's centroid), else None.
+    face_areas: (F,) float64 for meshes, the area of each face, else None.
     sample_points: (n, 3) the points the encoder saw, in the input frame; sample_labels: (n,).
     patch_centers: (G, 3) in the input frame; patch_scores: (G, P).
+    up: the up axis of the input frame.
     """
 
     part_names: list[str]
@@ -52,11 +55,19 @@ class Segmentation:
     sample_labels: np.ndarray
     patch_centers: np.ndarray
     patch_scores: np.ndarray
+    face_areas: np.ndarray | None = None
+    up: str = "y"
 
     def part_shares(self) -> dict[str, float]:
-        """Share of input points (or vertices) per part, in query order."""
-        counts = np.bincount(self.labels, minlength=len(self.part_names))
-        return {name: float(c) / max(len(self.labels), 1) for name, c in zip(self.part_names, counts)}
+        """Each part's share of the shape, in query order: of the surface area for a mesh (the area of
+        the faces labelled with it), of the points for a point cloud. The one definition used by the
+        terminal, the preview legend and the summary files."""
+        if self.face_labels is not None and self.face_areas is not None and self.face_areas.sum() > 0:
+            weights = np.bincount(self.face_labels, weights=self.face_areas, minlength=len(self.part_names))
+        else:
+            weights = np.bincount(self.labels, minlength=len(self.part_names)).astype(np.float64)
+        total = max(float(weights.sum()), 1e-300)
+        return {name: float(w) / total for name, w in zip(self.part_names, weights)}
 
 
 class PatchAlign3D:
@@ -89,7 +100,7 @@ class PatchAlign3D:
         text_encoder: override the checkpoint's text encoder id (its dimension must match the head).
         cache_dir: where text embeddings are cached (default: $PATCHALIGN3D_CACHE or ~/.cache/patchalign3d).
         """
-        device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        device = resolve_device(device)
         if path is None:
             if not (DEFAULT_CHECKPOINT / "config.json").is_file():
                 raise PatchAlignError(
@@ -118,16 +129,20 @@ class PatchAlign3D:
             )
         return embeddings.to(self.device)
 
+    def frame(self, points: torch.Tensor, up: str = "y") -> FrameTransform:
+        """The input frame (up axis `up`) <-> this model's frame, fitted to points (B, N, 3)."""
+        return FrameTransform(points, up, self.config.model_up, self.config.normalization)
+
     def to_model_frame(self, points: torch.Tensor, up: str = "y") -> torch.Tensor:
         """(B, N, 3) points whose up axis is `up` -> normalised points in the model's training frame."""
-        points = change_up_axis(points, up, self.config.model_up)
-        return NORMALIZATIONS[self.config.normalization](points)
+        return self.frame(points, up).to_model(points)
 
     @torch.inference_mode()
     def patch_features(self, points: torch.Tensor, up: str = "y") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """points: (B, N, 3) in the input frame. Returns patch features (B, G, D) unit vectors,
         patch centres (B, G, 3) in the model frame, and patch membership (B, G, k) int64 into N."""
-        return self.net(self.to_model_frame(points.to(self.device, torch.float32), up))
+        points = self._checked_points(points, up)
+        return self.net(self.to_model_frame(points, up).to(self.device))
 
     @torch.inference_mode()
     def predict(
@@ -135,39 +150,52 @@ class PatchAlign3D:
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Per-point scores for a batch of sampled clouds.
 
-        points: (B, N, 3) in the input frame; part_embeddings: (P, D) unit vectors.
-        Returns point_scores (B, N, P) and patch_scores (B, G, P), both cosines, and the patches'
-        members (B, G, k) int64 into N, each patch's centre first.
+        points: (B, N, 3) torch tensor in the input frame, N >= the patch size; part_embeddings: (P, D)
+        unit vectors (`encode_parts`). Returns point_scores (B, N, P) and patch_scores (B, G, P), both
+        cosines, and the patches' members (B, G, k) int64 into N, each patch's centre first.
         assign: "nearest" (each point takes its nearest patch centre's scores) or "membership" (mean
         over the patches whose k neighbours include the point; points in no patch fall back to nearest).
         """
-        if assign not in ASSIGN_MODES:
-            raise PatchAlignError(f"unknown assignment {assign!r}; choose one of {', '.join(ASSIGN_MODES)}")
-        model_points = self.to_model_frame(points.to(self.device, torch.float32), up)
+        check_assign(assign)
+        points = self._checked_points(points, up)
+        if not isinstance(part_embeddings, torch.Tensor) or part_embeddings.ndim != 2 \
+                or part_embeddings.shape[1] != self.config.text_dim:
+            found = tuple(part_embeddings.shape) if hasattr(part_embeddings, "shape") else type(part_embeddings).__name__
+            raise PatchAlignError(f"part_embeddings: expected a (P, {self.config.text_dim}) tensor from "
+                                  f"encode_parts, got {found}")
+        model_points = self.to_model_frame(points, up).to(self.device)
         features, centers, patch_index = self.net(model_points)
         patch_scores = features @ part_embeddings.to(features).T
-        nearest = torch.cdist(model_points, centers).argmin(-1)  # (B, N)
-        point_scores = torch.gather(patch_scores, 1, nearest.unsqueeze(-1).expand(-1, -1, patch_scores.shape[-1]))
-        if assign == "membership":
-            batch, groups, k = patch_index.shape
-            sums = torch.zeros_like(point_scores)
-            counts = torch.zeros(point_scores.shape[:2], device=point_scores.device)
-            flat_index = patch_index.reshape(batch, groups * k)
-            sums.scatter_add_(1, flat_index.unsqueeze(-1).expand(-1, -1, patch_scores.shape[-1]),
-                              patch_scores.repeat_interleave(k, dim=1))
-            counts.scatter_add_(1, flat_index, torch.ones_like(flat_index, dtype=counts.dtype))
-            covered = counts > 0
-            point_scores = torch.where(covered.unsqueeze(-1), sums / counts.clamp_min(1).unsqueeze(-1), point_scores)
+        point_scores = assign_to_points(patch_scores, model_points, centers, patch_index, assign)
         return point_scores, patch_scores, patch_index
+
+    def _checked_points(self, points, up: str) -> torch.Tensor:
+        """The API's input check: a (B, N, 3) real tensor of finite coordinates, N >= the patch size."""
+        check_up_axis(up)
+        if not isinstance(points, torch.Tensor):
+            hint = " (torch.from_numpy(points)[None] makes one)" if isinstance(points, np.ndarray) else ""
+            raise PatchAlignError(f"points: expected a torch tensor of shape (B, N, 3), got {type(points).__name__}{hint}")
+        if points.ndim == 2 and points.shape[-1] == 3:
+            raise PatchAlignError(f"points: expected a batch (B, N, 3), got one cloud {tuple(points.shape)}; "
+                                  "add the batch axis: points[None]")
+        if points.ndim != 3 or points.shape[-1] != 3:
+            raise PatchAlignError(f"points: expected shape (B, N, 3), got {tuple(points.shape)}")
+        if points.is_complex() or not (points.is_floating_point() or points.dtype in (torch.int32, torch.int64)):
+            raise PatchAlignError(f"points: expected real coordinates, got dtype {points.dtype}")
+        group_size = self.config.model.encoder.group_size
+        if points.shape[1] < group_size:
+            raise PatchAlignError(f"points: {points.shape[1]} points per cloud, at least {group_size} (the patch "
+                                  f"size) are needed; {self.config.model.encoder.num_points} is what the model was "
+                                  "trained on")
+        if not torch.isfinite(points).all():
+            raise PatchAlignError("points: NaN or infinite coordinates")
+        return points
 
     # ------------------------------------------------------------------------------- whole shapes
 
     def sample_encoder_points(self, shape: Shape, seed: int = 0) -> np.ndarray:
         """The (num_points, 3) points the encoder sees, drawn from a validated shape with `seed`."""
-        encoder = self.config.model.encoder
-        validate_points(shape.vertices, str(shape.path or "points"), min_points=encoder.group_size)
-        samples, _ = sample_points(shape, encoder.num_points, seed=seed)
-        return samples
+        return draw_encoder_points(shape, self.config.model.encoder, seed)[0]
 
     def segment(
         self,
@@ -177,7 +205,14 @@ class PatchAlign3D:
         assign: str = DEFAULT_ASSIGN,
         seed: int = 0,
     ) -> Segmentation:
-        """Segment one shape (a file path, a `Shape`, or an (N, 3) array of points) into `parts`."""
+        """Segment one shape (a file path, a `Shape`, or an (N, 3) array of points) into `parts` (>= 2).
+
+        up: the shape's up axis ("y" or "z", a right-handed frame); assign: `ASSIGN_MODES`;
+        seed: of the point sampling (the same points for a seed, whatever their order in the file).
+        """
+        check_segment_parts(parts)
+        check_up_axis(up)
+        check_assign(assign)
         if isinstance(shape, (str, Path)):
             shape = load_shape(shape)
         elif isinstance(shape, np.ndarray):
@@ -185,18 +220,16 @@ class PatchAlign3D:
             shape = Shape(vertices=np.asarray(shape, dtype=np.float32), faces=None, vertex_colors=None)
         part_embeddings = self.encode_parts(parts)
         samples = self.sample_encoder_points(shape, seed)
-        point_scores, patch_scores, patch_index = self.predict(
-            torch.from_numpy(samples)[None], part_embeddings, up, assign
-        )
+        batch = torch.from_numpy(samples)[None]
+        point_scores, patch_scores, patch_index = self.predict(batch, part_embeddings, up, assign)
         sample_scores = point_scores[0].cpu().numpy()
-        tree = cKDTree(samples)
-        _, nearest_sample = tree.query(shape.vertices, k=1)
-        scores = sample_scores[nearest_sample]
-        face_labels = None
+        scores = sample_scores[nearest_sample(samples, shape.vertices)]
+        face_labels = face_areas = None
         if shape.is_mesh:
-            centroids = shape.vertices[shape.faces].mean(axis=1)
-            _, face_sample = tree.query(centroids, k=1)
-            face_labels = sample_scores[face_sample].argmax(-1)
+            corners = shape.vertices[shape.faces].astype(np.float64)
+            face_labels = sample_scores[nearest_sample(samples, corners.mean(axis=1))].argmax(-1)
+            face_areas = 0.5 * np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1)
+        centers = samples[patch_index[0, :, 0].cpu().numpy()]
         return Segmentation(
             part_names=list(parts),
             labels=scores.argmax(-1),
@@ -204,69 +237,116 @@ class PatchAlign3D:
             face_labels=face_labels,
             sample_points=samples,
             sample_labels=sample_scores.argmax(-1),
-            patch_centers=samples[patch_index[0, :, 0].cpu().numpy()],
+            patch_centers=centers,
             patch_scores=patch_scores[0].cpu().numpy(),
+            face_areas=face_areas,
+            up=up,
         )
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """A device name (cpu, cuda, cuda:N, mps; None: cuda when available, else cpu) -> a torch.device
+    that exists on this machine, else a PatchAlignError saying what is missing."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise PatchAlignError(f"unknown device {str(device)!r}; use cpu, cuda, cuda:N or mps") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            reason = "this torch is a CPU-only build" if torch.version.cuda is None else "no CUDA GPU is visible"
+            raise PatchAlignError(f"device {str(device)!r}: CUDA is not available ({reason}); use --device cpu")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise PatchAlignError(f"device {str(device)!r}: only {torch.cuda.device_count()} CUDA device(s) visible")
+    elif device.type == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+        raise PatchAlignError(f"device {str(device)!r}: Apple MPS is not available on this machine; use --device cpu")
+    elif device.type not in ("cpu", "cuda", "mps"):
+        raise PatchAlignError(f"device {str(device)!r} is not supported; use cpu, cuda, cuda:N or mps")
+    return device
+
+
+def draw_encoder_points(shape: Shape, encoder: EncoderConfig, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The one sampling path of `segment`, `features` and `evaluate`: the encoder's points of a shape.
+
+    Checks the shape (finite, at least a patch of points, some extent), then draws
+    `encoder.num_points` with `io.sample_points` (seeded, independent of the order of the points
+    or faces). Returns points (n, 3) float32 in the input frame and their index (n,) int64: the face
+    each lies on for a mesh, the input point it is for a point cloud.
+    """
+    name = str(shape.path or "points")
+    validate_points(shape.vertices, name, min_points=encoder.group_size)
+    check_extent(shape.vertices, name)
+    return sample_points(shape, encoder.num_points, seed=seed)
 
 
 PREVIEW_POINTS = 8000
 
 
 def save_segmentation(result: Segmentation, shape: Shape, out_dir: str | Path, stem: str, preview: bool = True) -> list[Path]:
-    """Write a segmentation's files under `out_dir`, each atomically; returns their paths.
+    """Write a segmentation's files under `out_dir` as one set (all of them or none); returns their paths.
 
-    <stem>.npz  points (V, 3), labels (V,), scores (V, P), part_names (P,), and for meshes faces (F, 3)
-                and face_labels (F,); sample_points / sample_labels / patch_centers / patch_scores too.
+    <stem>.npz  points (V, 3), labels (V,), scores (V, P), part_names (P,), part_shares (P,), and for
+                meshes faces (F, 3) and face_labels (F,); sample_points / sample_labels /
+                patch_centers / patch_scores too.
     <stem>.ply  the shape coloured by part (a mesh with vertex colours, or a coloured point cloud).
     <stem>.glb  meshes only: faces coloured by part.
-    <stem>.png  a preview from several viewpoints with a legend (`preview=False` skips it).
+    <stem>.png  a preview from several viewpoints, drawn upright, with a legend of the part shares
+                (`preview=False` skips it).
     """
-    from patchalign3d.io import write_colored_glb, write_colored_ply, write_npz
     from patchalign3d.eval.viz import part_palette, render_preview
+    from patchalign3d.io import atomic_outputs, write_colored_glb, write_colored_ply, write_npz
 
     out_dir = Path(out_dir)
     palette = part_palette(len(result.part_names))
+    shares = result.part_shares()
     arrays = dict(
         points=shape.vertices, labels=result.labels, scores=result.scores,
-        part_names=np.array(result.part_names), sample_points=result.sample_points,
-        sample_labels=result.sample_labels, patch_centers=result.patch_centers, patch_scores=result.patch_scores,
+        part_names=np.array(result.part_names), part_shares=np.array(list(shares.values())),
+        sample_points=result.sample_points, sample_labels=result.sample_labels,
+        patch_centers=result.patch_centers, patch_scores=result.patch_scores,
     )
     if shape.is_mesh:
         arrays.update(faces=shape.faces, face_labels=result.face_labels)
-    written = [write_npz(out_dir / f"{stem}.npz", **arrays)]
-    written.append(write_colored_ply(out_dir / f"{stem}.ply", shape.vertices, palette[result.labels], faces=shape.faces))
-    if shape.is_mesh:
-        written.append(write_colored_glb(out_dir / f"{stem}.glb", shape.vertices, shape.faces,
-                                         face_colors=palette[result.face_labels]))
-    if preview:
+    suffixes = [".npz", ".ply"] + [".glb"] * shape.is_mesh + [".png"] * preview
+    paths = [out_dir / f"{stem}{suffix}" for suffix in suffixes]
+    with atomic_outputs(paths) as temporary:
+        files = dict(zip(suffixes, temporary))
+        write_npz(files[".npz"], **arrays)
+        write_colored_ply(files[".ply"], shape.vertices, palette[result.labels], faces=shape.faces)
         if shape.is_mesh:
-            points, face_index = sample_points(shape, PREVIEW_POINTS, seed=1)
-            labels = result.face_labels[face_index]
-        else:
-            keep = np.random.default_rng(1).permutation(len(shape.vertices))[:PREVIEW_POINTS]
-            points, labels = shape.vertices[keep], result.labels[keep]
-        title = shape.path.name if shape.path is not None else stem
-        render_preview(points, labels, result.part_names, out_dir / f"{stem}.png", title=title)
-        written.append(out_dir / f"{stem}.png")
-    return written
+            write_colored_glb(files[".glb"], shape.vertices, shape.faces, face_colors=palette[result.face_labels])
+        if preview:
+            if shape.is_mesh:
+                points, face_index = sample_points(shape, PREVIEW_POINTS, seed=1)
+                labels = result.face_labels[face_index]
+            else:
+                keep = np.random.default_rng(1).permutation(len(shape.vertices))[:PREVIEW_POINTS]
+                points, labels = shape.vertices[keep], result.labels[keep]
+            upright = points.astype(np.float64) @ upright_rotation(result.up).numpy().T
+            title = shape.path.name if shape.path is not None else stem
+            render_preview(upright, labels, result.part_names, files[".png"], title=title,
+                           shares=list(shares.values()))
+    return paths
 
 
 def save_features(model: PatchAlign3D, shape: Shape, out_dir: str | Path, stem: str, up: str = "y", seed: int = 0) -> Path:
-    """Write `<stem>_features.npz` under `out_dir`; returns its path.
+    """Write `<stem>_features.npz` under `out_dir` atomically; returns its path.
 
     points (n, 3) the sampled points (input frame); point_features (n, D) the feature of each point's
     nearest patch; point_patch (n,) that patch's index; patch_features (G, D); patch_centers (G, 3)
     (input frame); patch_index (G, k) the members of each patch, indices into points.
     """
-    from patchalign3d.io import write_npz
+    from patchalign3d.io import atomic_outputs, write_npz
 
     samples = model.sample_encoder_points(shape, seed)
     features, _, patch_index = model.patch_features(torch.from_numpy(samples)[None], up)
     patch_index = patch_index[0].cpu().numpy()
     centers = samples[patch_index[:, 0]]
-    _, point_patch = cKDTree(centers).query(samples, k=1)
+    point_patch = nearest_sample(centers, samples)
     features = features[0].cpu().numpy()
-    return write_npz(
-        Path(out_dir) / f"{stem}_features.npz", points=samples, point_features=features[point_patch],
-        point_patch=point_patch, patch_features=features, patch_centers=centers, patch_index=patch_index,
-    )
+    path = Path(out_dir) / f"{stem}{FEATURES_SUFFIX}"
+    with atomic_outputs([path]) as (temporary,):
+        write_npz(temporary, points=samples, point_features=features[point_patch], point_patch=point_patch,
+                  patch_features=features, patch_centers=centers, patch_index=patch_index)
+    return path

@@ -37,9 +37,9 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from patchalign3d.data.base import (
     LabelledShape,
@@ -51,6 +51,9 @@ from patchalign3d.data.base import (
     require_file,
 )
 from patchalign3d.errors import PatchAlignError
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "STORED_POINTS",
@@ -151,12 +154,16 @@ def find3d_object_paths(root: str | Path, category: str, uid: str) -> dict[str, 
 
 
 def _save_tensor(path: Path, tensor: torch.Tensor) -> None:
+    import torch  # here, not at the top: reading the layout's names needs no torch (a fast CLI start)
+
     buffer = io.BytesIO()
     torch.save(tensor.detach().cpu().contiguous(), buffer)
     atomic_write_bytes(path, buffer.getvalue())
 
 
 def _load_tensor(path: Path) -> np.ndarray:
+    import torch
+
     try:
         value = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for corrupt or unsafe files
@@ -244,6 +251,8 @@ def write_find3d_object(
         raise PatchAlignError("write_find3d_object: allmasks must have one (H, W) mask per label")
     if mask2view is not None and np.asarray(mask2view).shape != (len(labels),):
         raise PatchAlignError("write_find3d_object: mask2view must be (M,) with one view per mask")
+
+    import torch
 
     paths = find3d_object_paths(root, category, uid)
     _save_tensor(paths["points"], torch.from_numpy(points))

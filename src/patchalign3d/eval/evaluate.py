@@ -1,11 +1,15 @@
 """Benchmark runner: zero-shot part segmentation of a labelled dataset, scored by part IoU.
 
-For each shape of a reader (``patchalign3d.data``): draw ``num_points`` points with a generator
-seeded by ``seed`` and the shape id (so a shape's sample does not depend on the others), query the
-model with the shape's candidate part names (its category's parts, or the names from a names file),
-take the argmax part of every sampled point, carry it to every ground-truth point by nearest sampled
-point (``score_on="all"``, default) or score the sampled points only (``score_on="samples"``), and
-add the shape to a :class:`~patchalign3d.eval.metrics.PartIoUAccumulator`.
+For each shape of a reader (``patchalign3d.data``): draw the encoder's points exactly as ``segment``
+does (``patchalign3d.segment.draw_encoder_points``: seeded by ``seed`` alone, independent of the
+order of the points; from the mesh surface when the reader gives the mesh, else from the labelled
+points), query the model with the shape's candidate part names (its category's parts, or the names
+from a names file), take the argmax part of every sampled point, carry it to every ground-truth
+point by nearest sampled point (``score_on="all"``, default, through ``assignment.nearest_sample``
+as ``segment`` does for vertices) or score the sampled points only (``score_on="samples"``; a point
+sampled from a mesh takes the truth of its nearest labelled point), and add the shape to a
+:class:`~patchalign3d.eval.metrics.PartIoUAccumulator`. A shape with a single candidate part scores
+1 whatever the model does: such shapes are counted (``trivial_shapes``) and warned about.
 
 Outputs (``out_dir``), each stating the checkpoint, text encoder, seed and IoU convention:
 
@@ -26,20 +30,23 @@ import io
 import json
 import math
 import time
-import zlib
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
-from scipy.spatial import cKDTree
 
+from patchalign3d.assignment import nearest_sample
 from patchalign3d.data.base import LabelledShape, atomic_write_text
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.eval.metrics import CONVENTION_NOTES, DEFAULT_CONVENTION, PartIoUAccumulator, check_convention
-from patchalign3d.segment import DEFAULT_ASSIGN, PatchAlign3D
+from patchalign3d.geometry import upright_rotation
+from patchalign3d.io import Shape, sample_cloud_indices
+from patchalign3d.options import DEFAULT_ASSIGN, check_assign, check_up_axis
+from patchalign3d.segment import PatchAlign3D, draw_encoder_points
 
-__all__ = ["run_evaluation", "load_part_names_file", "sample_indices", "format_table"]
+__all__ = ["run_evaluation", "load_part_names_file", "format_table"]
 
 SCORE_ON = ("all", "samples")
 
@@ -64,19 +71,17 @@ def load_part_names_file(path: str | Path) -> dict[str, list[str]]:
     return {str(k): list(v) for k, v in table.items()}
 
 
-def sample_indices(num_available: int, num_points: int, seed: int, shape_id: str) -> np.ndarray:
-    """(num_points,) indices into a shape's points, seeded by ``seed`` and ``shape_id``.
+def sampling_shape(shape: LabelledShape) -> Shape:
+    """What the encoder's points are drawn from: the shape's mesh when the reader gives it (as
+    ``segment`` would read the file), else its labelled points."""
+    if shape.vertices is not None and shape.faces is not None and len(shape.faces):
+        return Shape(vertices=shape.vertices, faces=shape.faces, vertex_colors=None)
+    return Shape(vertices=shape.points, faces=None, vertex_colors=None)
 
-    Without replacement when the shape has enough points; otherwise every point once plus random
-    repeats (the encoder needs exactly ``num_points``).
-    """
-    if num_available <= 0:
-        raise PatchAlignError(f"shape {shape_id!r} has no points")
-    rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(str(shape_id).encode("utf-8"))])
-    if num_available >= num_points:
-        return np.sort(rng.choice(num_available, size=num_points, replace=False))
-    extra = rng.choice(num_available, size=num_points - num_available, replace=True)
-    return np.concatenate([np.arange(num_available), extra])
+
+def _encoder_config(model: PatchAlign3D, num_points: int | None):
+    encoder = model.config.model.encoder
+    return encoder if num_points is None else replace(encoder, num_points=int(num_points))
 
 
 def _predict_labels(model: PatchAlign3D, points: np.ndarray, embeddings: torch.Tensor, up: str, assign: str) -> np.ndarray:
@@ -129,7 +134,10 @@ def _markdown(results: dict) -> str:
     summary, settings = results["summary"], results["settings"]
     out = [f"# Evaluation: {settings['dataset']}", ""]
     out += [f"- {line}" for line in _settings_lines(settings)]
-    out += [f"- shapes: {summary['shapes']} ({summary['skipped_shapes']} skipped: no part kept by the convention)", ""]
+    out += [f"- shapes: {summary['shapes']} ({summary['skipped_shapes']} skipped: no part kept by the convention)"]
+    if summary.get("trivial_shapes"):
+        out += [f"- **warning**: {_trivial_note(summary['trivial_shapes'], summary['shapes'])}"]
+    out += [""]
     out += ["| category | shapes | mIoU (%) |", "|---|---:|---:|"]
     for category, row in summary["per_category"].items():
         out.append(f"| {category} | {row['shapes']} | {100 * row['miou']:.2f} |")
@@ -159,11 +167,11 @@ def _csv(results: dict, accumulator: PartIoUAccumulator, point_counts: list[int]
 PICTURE_POINTS = 8000
 
 
-def _picture_subset(count: int, seed: int, shape_id: str) -> np.ndarray:
-    """Indices of at most PICTURE_POINTS points kept for a shape's gallery picture."""
-    if count <= PICTURE_POINTS:
-        return np.arange(count)
-    return sample_indices(count, PICTURE_POINTS, seed, f"picture/{shape_id}")
+def _picture_subset(points: np.ndarray, seed: int) -> np.ndarray:
+    """Indices of at most PICTURE_POINTS points (N, 3) kept for a shape's gallery picture."""
+    if len(points) <= PICTURE_POINTS:
+        return np.arange(len(points))
+    return sample_cloud_indices(points, PICTURE_POINTS, seed)
 
 
 def _extremes(predictions: dict, accumulator: PartIoUAccumulator, count: int) -> tuple[list[int], list[int]]:
@@ -232,7 +240,7 @@ def run_evaluation(
         model: the loaded model (:class:`patchalign3d.segment.PatchAlign3D`).
         dataset: a reader yielding :class:`LabelledShape` (``__len__`` / ``__getitem__``).
         out_dir: output folder (created).
-        seed: sampling seed (per shape, combined with its id).
+        seed: sampling seed (the same for every shape: a shape draws the points `segment --seed` draws).
         convention: IoU convention for absent parts, one of ``patchalign3d.eval.metrics.CONVENTIONS``.
         num_points: points per shape fed to the encoder (default: the checkpoint's, 2048).
         part_names: ``{category: names}`` replacing the dataset's names (a names file); the i-th name
@@ -255,9 +263,13 @@ def run_evaluation(
         raise PatchAlignError(f"score_on must be one of {list(SCORE_ON)}, got {score_on!r}")
     if len(dataset) == 0:
         raise PatchAlignError("the dataset has no shapes to evaluate (check its root, split and categories)")
-    num_points = int(num_points or model.config.model.encoder.num_points)
-    if num_points <= 0:
-        raise PatchAlignError(f"num_points must be positive, got {num_points}")
+    check_up_axis(up)
+    check_assign(assign)
+    if num_points is not None and (isinstance(num_points, bool) or not isinstance(num_points, int) or num_points <= 0):
+        raise PatchAlignError(f"num_points must be a positive integer, got {num_points!r}")
+    encoder = _encoder_config(model, num_points)
+    num_points = encoder.num_points
+    upright = upright_rotation(up).numpy()
     checkpoint = str(checkpoint or model.checkpoint_path or "unknown")
     text_encoder = str(text_encoder or model.text_bank.encoder_name)
     settings = {
@@ -280,6 +292,7 @@ def run_evaluation(
     names_used: dict[str, list[str]] = {}
     predictions: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     point_counts: list[int] = []
+    trivial_shapes = 0
     started = time.perf_counter()
     for index in tqdm(range(len(dataset)), desc="evaluate", unit="shape", disable=not progress):
         shape = dataset[index]
@@ -297,27 +310,32 @@ def run_evaluation(
         key = tuple(names)
         if key not in embeddings_cache:
             embeddings_cache[key] = model.encode_parts(names)
-        chosen = sample_indices(shape.num_points, num_points, seed, f"{shape.category}/{shape.shape_id}")
-        sampled = shape.points[chosen]
+        source = sampling_shape(shape)
+        try:
+            sampled, sample_index = draw_encoder_points(source, encoder, seed)
+        except PatchAlignError as error:
+            raise PatchAlignError(f"shape {shape.category}/{shape.shape_id}: {error}") from None
         sample_pred = _predict_labels(model, sampled, embeddings_cache[key], up, assign)
         gt_full = shape.masks if shape.masks is not None else shape.labels
         if score_on == "all":
-            _, nearest = cKDTree(sampled).query(shape.points, k=1)
-            pred, gt, points = sample_pred[nearest], gt_full, shape.points
+            pred, gt, points, gt_labels = sample_pred[nearest_sample(sampled, shape.points)], gt_full, shape.points, shape.labels
         else:
-            pred, points = sample_pred, sampled
+            chosen = sample_index if not source.is_mesh else nearest_sample(shape.points, sampled)
+            pred, points, gt_labels = sample_pred, sampled, shape.labels[chosen]
             gt = gt_full[:, chosen] if gt_full.ndim == 2 else gt_full[chosen]
+        trivial_shapes += len(names) == 1
         accumulator.add(pred, gt, len(names), shape.category, shape.shape_id, part_names=names)
         point_counts.append(int(points.shape[0]))
         miou = accumulator.records[-1].miou
         if gallery > 0 and not math.isnan(miou):
-            gt_labels = shape.labels if score_on == "all" else shape.labels[chosen]
-            keep = _picture_subset(points.shape[0], seed, shape.shape_id)
-            predictions[index] = (points[keep].astype(np.float32), pred[keep].astype(np.int16), gt_labels[keep].astype(np.int16))
+            keep = _picture_subset(points, seed)
+            pictured = (points[keep].astype(np.float64) @ upright.T).astype(np.float32)  # drawn upright
+            predictions[index] = (pictured, pred[keep].astype(np.int16), gt_labels[keep].astype(np.int16))
             _keep_extremes(predictions, accumulator, gallery)
     elapsed = time.perf_counter() - started
 
     summary = accumulator.summary()
+    summary["trivial_shapes"] = trivial_shapes
     settings["seconds_per_shape"] = elapsed / len(dataset)
     settings["part_names_per_category"] = names_used
     results = {"settings": settings, "summary": summary, "files": {}}
@@ -335,4 +353,11 @@ def run_evaluation(
     atomic_write_text(out_dir / files["json"], json.dumps(_json_safe(results), indent=2) + "\n")
     if echo is not None:
         echo(format_table(summary, title="\n".join(_settings_lines(settings))))
+        if trivial_shapes:
+            echo(f"warning: {_trivial_note(trivial_shapes, len(dataset))}")
     return results
+
+
+def _trivial_note(trivial: int, total: int) -> str:
+    return (f"{trivial} of {total} shapes have a single candidate part and score 1 whatever the model predicts; "
+            "they inflate the means (give several candidate names, e.g. with --names-file)")

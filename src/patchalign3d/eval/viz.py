@@ -272,35 +272,41 @@ def _panel_grid(panels: Sequence[Image.Image], captions: Sequence[str], columns:
     return grid
 
 
+def _label_shares(labels: np.ndarray, num_parts: int) -> dict[int, float]:
+    """Share of the points per label, -1 (unlabelled) included: {label: share in [0, 1]}."""
+    counts = np.bincount(np.asarray(labels) + 1, minlength=num_parts + 1) / max(len(labels), 1)
+    return {label - 1: float(share) for label, share in enumerate(counts)}
+
+
 def _legend(
-    part_names: Sequence[str], labels_for_share: np.ndarray | None, height: int, font_size: int, unlabelled: bool
+    part_names: Sequence[str], shares: dict[int, float] | None, height: int, font_size: int, unlabelled: bool
 ) -> Image.Image:
-    """A column of colour swatches with part names (and each part's share of `labels_for_share`)."""
+    """A column of colour swatches with part names (and each label's share in [0, 1], when given)."""
     entries = [(part_palette(len(part_names))[i], name, i) for i, name in enumerate(part_names)]
     if unlabelled:
         entries.append((UNLABELLED_COLOR, "unlabelled", -1))
     font = _font(font_size)
     line = int(font_size * 1.75)
     swatch = int(font_size * 0.9)
-    shares = []
+    share_texts = []
     for _, _, label in entries:
-        if labels_for_share is None or len(labels_for_share) == 0:
-            shares.append("")
+        if shares is None or label not in shares:
+            share_texts.append("")
         else:
-            share = 100.0 * np.count_nonzero(labels_for_share == label) / len(labels_for_share)
-            shares.append(f"{share:.0f}%" if share >= 1 or share == 0 else "<1%")
+            share = 100.0 * shares[label]
+            share_texts.append(f"{share:.0f}%" if share >= 1 or share == 0 else "<1%")
     visible = max(1, (height - 8) // line)
     hidden = 0
     if len(entries) > visible:
         hidden = len(entries) - (visible - 1)
-        entries, shares = entries[: visible - 1], shares[: visible - 1]
+        entries, share_texts = entries[: visible - 1], share_texts[: visible - 1]
     name_width = max([_text_width(font, name) for _, name, _ in entries] + [_text_width(font, f"+{hidden} more")])
-    share_width = max([_text_width(font, s) for s in shares] + [0])
+    share_width = max([_text_width(font, s) for s in share_texts] + [0])
     width = 12 + swatch + 10 + name_width + (14 + share_width if share_width else 0) + 16
     legend = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(legend)
     top = 8
-    for row, ((color, name, _), share) in enumerate(zip(entries, shares)):
+    for row, ((color, name, _), share) in enumerate(zip(entries, share_texts)):
         y = top + row * line
         cy = y + line // 2
         legend.paste(_swatch(color, swatch), (12, cy - swatch // 2))
@@ -386,14 +392,19 @@ def render_preview(
     size: int = 300,
     point_radius: float | None = None,
     show_share: bool = True,
+    shares: Sequence[float] | None = None,
 ) -> Image.Image:
     """Draw a labelled point cloud from several viewpoints with a colour legend; save it as PNG.
 
     points: (N, 3) float, y-up. labels: (N,) int in [-1, len(part_names)), -1 = unlabelled (grey).
     views: how many views, taken in `VIEWS` order (3/4, front, side, top, back, back 3/4, below),
     or a list of names from `VIEWS`. size: side of each view panel in pixels. point_radius: disc radius in pixels
-    (default: from the point count). Writes `path` atomically (skipped when None); returns the image.
+    (default: from the point count). shares: (P,) each part's share in [0, 1] for the legend (a
+    segmentation's `part_shares`); default: the share of the drawn points. Writes `path` atomically
+    (skipped when None); returns the image.
     """
+    if shares is not None and len(shares) != len(part_names):
+        raise PatchAlignError(f"shares: expected {len(part_names)} values (one per part), got {len(shares)}")
     points, labels = _checked_inputs(points, labels, part_names, "labels")
     names = _view_names(views)
     unit_points = _normalise(points)
@@ -402,7 +413,13 @@ def render_preview(
     panels = [_render_view(unit_points, colors, view, size, radius) for view in names]
     columns = 2 if len(panels) == 4 else min(len(panels), 3)
     body = _panel_grid(panels, names, columns, size, gap=max(4, size // 40))
-    legend = _legend(part_names, labels if show_share else None, body.height, max(12, size // 18), (labels < 0).any())
+    if not show_share:
+        legend_shares = None
+    elif shares is None:
+        legend_shares = _label_shares(labels, len(part_names))
+    else:
+        legend_shares = dict(enumerate(float(share) for share in shares))
+    legend = _legend(part_names, legend_shares, body.height, max(12, size // 18), (labels < 0).any())
     image = _compose(body, legend, title, size)
     _save_png(image, path)
     return image
@@ -455,7 +472,7 @@ def render_comparison(
         draw.text((column * (size + gap) + 4, 2), header, fill=TEXT_COLOR, font=header_font)
     body.paste(grid, (0, header_height))
     unlabelled = bool((gt_labels < 0).any() or (pred_labels < 0).any())
-    legend = _legend(part_names, gt_labels, body.height, max(12, size // 17), unlabelled)
+    legend = _legend(part_names, _label_shares(gt_labels, len(part_names)), body.height, max(12, size // 17), unlabelled)
     image = _compose(body, legend, title, size)
     _save_png(image, path)
     return image

@@ -24,11 +24,11 @@ import numpy as np
 import torch
 
 from patchalign3d.errors import PatchAlignError, first_line
+from patchalign3d.options import DEFAULT_TEACHER
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 DINO_INPUT_SIZE = 518
-DEFAULT_TEACHER = "facebook/dinov2-base"
 
 
 @dataclass

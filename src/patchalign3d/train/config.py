@@ -14,6 +14,7 @@ Every field, with its default and meaning, is documented in docs/TRAINING.md.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,8 @@ import yaml
 from patchalign3d.data.find3d import TARGET_SUBDIR
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.eval.metrics import CONVENTIONS
-from patchalign3d.geometry import NORMALIZATIONS, UP_AXES
+from patchalign3d.geometry import NORMALIZATIONS
+from patchalign3d.options import UP_AXES
 from patchalign3d.model import PRESETS
 from patchalign3d.text import DEFAULT_TEXT_ENCODER
 from patchalign3d.train.data import Augmentation
@@ -246,6 +248,17 @@ def _validate_synth(options: dict, where: str) -> None:
         value = options.get(key)
         if value is not None and (isinstance(value, str) or not all(isinstance(v, str) for v in value)):
             raise PatchAlignError(f"{where}: data.synth.{key} must be a list of names, got {value!r}")
+    optim = config.optim
+    for name in ("lr_encoder", "lr_head"):
+        value = getattr(optim, name)
+        if not (math.isfinite(value) and value > 0):
+            raise PatchAlignError(f"{where}: optim.{name} must be a positive learning rate, got {value!r}")
+    for name, value in (("weight_decay", optim.weight_decay), ("grad_clip", optim.grad_clip),
+                        ("warmup_steps", optim.warmup_steps)):
+        if not (math.isfinite(value) and value >= 0):
+            raise PatchAlignError(f"{where}: optim.{name} must be >= 0, got {value!r}")
+    if not 0 <= optim.min_lr_ratio <= 1:
+        raise PatchAlignError(f"{where}: optim.min_lr_ratio must lie in [0, 1], got {optim.min_lr_ratio!r}")
 
 
 def preset_names() -> list[str]:

@@ -25,9 +25,9 @@ replacement only when fewer are stored); validation uses a deterministic mask-aw
 (seed, epoch, shape index), so a sample is the same whichever worker or process makes it, and a run
 resumed mid-epoch sees exactly the samples an uninterrupted run would.
 
-Frames: the stored points' up axis (`data_up`, y for Find3D/Objaverse and the synthetic engine) is
-changed to the model's (`model_up`), then the checkpoint's normalisation is applied to the sampled
-points, exactly as `PatchAlign3D.to_model_frame` does at inference. Augmentation (stage 2, optional)
+Frames: the sampled points go from the stored frame (up axis `data_up`, y for Find3D/Objaverse and the
+synthetic engine) to the model's (`model_up`, normalisation) through `geometry.to_model_frame`, the
+same function inference uses. Augmentation (stage 2, optional)
 follows normalisation.
 """
 
@@ -47,7 +47,7 @@ from torch.utils.data import Dataset, DistributedSampler
 from patchalign3d.data.base import LabelledShape, ShapeDataset
 from patchalign3d.data.find3d import Find3DDataset, find3d_object_paths, split_find3d_name
 from patchalign3d.errors import PatchAlignError
-from patchalign3d.geometry import NORMALIZATIONS, change_up_axis
+from patchalign3d.geometry import to_model_frame
 from patchalign3d.text import clean_part_name
 
 __all__ = [
@@ -73,16 +73,6 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- frames, augmentation
-
-
-def to_model_frame(points: torch.Tensor, data_up: str, model_up: str, normalization: str) -> torch.Tensor:
-    """Stored points -> the model's training frame (same steps as `PatchAlign3D.to_model_frame`).
-
-    points: (N, 3) or (B, N, 3) float32 with up axis `data_up`. Returns the same shape.
-    """
-    if normalization not in NORMALIZATIONS:
-        raise PatchAlignError(f"normalization {normalization!r} is unknown; choose one of {sorted(NORMALIZATIONS)}")
-    return NORMALIZATIONS[normalization](change_up_axis(points, data_up, model_up))
 
 
 def _axis_rotations() -> np.ndarray:

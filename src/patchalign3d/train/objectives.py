@@ -101,7 +101,10 @@ def build_network(config: TrainConfig, head_dim: int) -> PatchAlignNet:
     if config.model.init_head and not config.model.init_from:
         raise PatchAlignError("model.init_head=true needs model.init_from=STAGE2_CHECKPOINT")
     if not config.model.init_from:
-        return create_model(config.model.preset, head_dim, logits, **config.model.encoder)
+        try:
+            return create_model(config.model.preset, head_dim, logits, **config.model.encoder)
+        except (TypeError, ValueError) as error:  # an unknown or out-of-range model.encoder field
+            raise PatchAlignError(f"model.encoder: {error}") from None
     init_net, init_config = load_checkpoint(config.model.init_from)
     frame = (init_config.model_up, init_config.normalization)
     if frame != (config.model.up, config.model.normalization):

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from patchalign3d.assignment import assign_to_points
 from patchalign3d.checkpoint import CheckpointConfig
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.eval.metrics import part_iou
@@ -50,8 +51,7 @@ def validate(net: PatchAlignNet, loader, stage: int, bank, loss_kind: str, conve
             continue
         logits, cosines, targets, centers = part_logits(net, batch, bank)
         losses.append(float(PART_LOSSES[loss_kind](logits, targets, batch["valid"])))
-        nearest = torch.cdist(batch["points"], centers).argmin(-1)  # (B, N)
-        point_scores = torch.gather(cosines, 1, nearest.unsqueeze(-1).expand(-1, -1, cosines.shape[-1]))
+        point_scores = assign_to_points(cosines, batch["points"], centers)  # (B, N, labels), nearest centre
         for row in range(point_scores.shape[0]):
             labels = int(batch["valid"][row].sum())
             if labels == 0:

@@ -1,0 +1,119 @@
+"""The options of the shape commands, validated before torch or a model is loaded.
+
+A wrong option, part list or device name is an error in milliseconds, not after the seconds torch
+and a checkpoint take to load. The vocabularies and defaults the parser shows (up axes, assignments,
+the shipped model, the release's text encoder, the default teacher) live here for the same reason;
+the modules that use them import them from here. `SegmentOptions` is what `segment` needs per shape; the command line
+fills it, the Python API (`PatchAlign3D.segment`) takes the same values as keywords. Add a new
+per-shape option here, with its check, and both see it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from patchalign3d.errors import PatchAlignError
+from patchalign3d.text.names import validate_part_names
+
+UP_AXES = ("y", "z")
+"""The up axes an input may have. Every input frame is right-handed: x right, and y or z up."""
+
+ASSIGN_MODES = ("nearest", "membership")
+"""Patch -> point assignments: a point takes its nearest patch centre's scores, or the mean over the
+patches whose k neighbours hold it, points in no patch falling back to nearest (docs/DESIGN.md#assignment)."""
+DEFAULT_ASSIGN = "nearest"
+
+DEFAULT_CHECKPOINT = Path(__file__).parent / "assets" / "default"
+"""The model shipped in the package: what every command uses without --checkpoint."""
+RELEASED_TEXT_ENCODER = "open_clip:ViT-bigG-14/laion2b_s39b_b160k"
+"""The text encoder the official release was trained with (the paper's OpenCLIP ViT-bigG-14)."""
+DEFAULT_TEACHER = "facebook/dinov2-base"
+"""The 2D teacher of stage 1 unless told otherwise (docs/DESIGN.md#stage-1)."""
+
+_DEVICE = re.compile(r"(cpu|mps|cuda(:\d+)?)")
+
+
+def check_up_axis(up: str, what: str = "up axis") -> str:
+    """`up` if it is one of UP_AXES, else a PatchAlignError that names the choices."""
+    if up not in UP_AXES:
+        raise PatchAlignError(f"{what} must be one of {', '.join(UP_AXES)}, got {up!r}")
+    return up
+
+
+def check_assign(assign: str) -> str:
+    """`assign` if it is one of ASSIGN_MODES, else a PatchAlignError naming the choices."""
+    if assign not in ASSIGN_MODES:
+        raise PatchAlignError(f"unknown assignment {assign!r}; choose one of {', '.join(ASSIGN_MODES)}")
+    return assign
+
+
+def check_device_name(device: str | None) -> str | None:
+    """A device name as torch spells it (cpu, cuda, cuda:N, mps) or None for "the best available";
+    anything else is a PatchAlignError. Whether the device exists is checked when the model loads."""
+    if device is None or _DEVICE.fullmatch(str(device)):
+        return device
+    raise PatchAlignError(f"unknown device {device!r}; use cpu, cuda, cuda:N or mps")
+
+
+def checkpoint_patch_size(checkpoint: str | Path | None) -> int | None:
+    """The patch size (points per patch, the fewest a shape may have) a checkpoint folder's config.json
+    names, read without torch so a too-small shape is refused before the model loads; None when the
+    file cannot tell (loading the checkpoint then reports what is wrong with it)."""
+    folder = Path(checkpoint) if checkpoint is not None else DEFAULT_CHECKPOINT
+    try:
+        size = json.loads((folder / "config.json").read_text())["model"]["encoder"]["group_size"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else None
+
+
+def check_segment_parts(parts) -> list[str]:
+    """Part names for `segment`: validated (`validate_part_names`) and at least two of them, since with
+    one every point would get it. Returns them as given (cleaning is for the text encoder only)."""
+    validate_part_names(parts)
+    if len(parts) < 2:
+        raise PatchAlignError(f"part names: only {list(parts)!r} given; name at least two parts "
+                              "(with one, every point gets it)")
+    return list(parts)
+
+
+def read_parts_file(path: str | Path) -> list[str]:
+    """A text file with one part name per line (blank lines skipped) -> the names."""
+    path = Path(path)
+    if path.is_dir():
+        raise PatchAlignError(f"{path}: is a folder; --parts-file takes a text file with one part name per line")
+    if not path.is_file():
+        raise PatchAlignError(f"{path}: no such parts file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PatchAlignError(f"{path}: cannot read the parts file ({error})") from None
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class SegmentOptions:
+    """Per-shape options of `segment`, checked on construction.
+
+    parts: the part names to segment into (>= 2, distinct once cleaned); up: the inputs' up axis;
+    assign: patch -> point assignment; seed: of the point sampling.
+    """
+
+    parts: tuple[str, ...]
+    up: str = "y"
+    assign: str = DEFAULT_ASSIGN
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parts", tuple(check_segment_parts(list(self.parts))))
+        check_up_axis(self.up)
+        check_assign(self.assign)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise PatchAlignError(f"seed must be an integer, got {self.seed!r}")
+
+    def segment_kwargs(self) -> dict:
+        """The keywords of `PatchAlign3D.segment` these options stand for."""
+        return {"parts": list(self.parts), "up": self.up, "assign": self.assign, "seed": self.seed}
