@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_argument("--assign", choices=("nearest", "membership"), default="nearest",
                          help="patch -> point assignment (default: nearest patch centre)")
     segment.add_argument("--no-preview", action="store_true", help="do not write PNG previews")
+    segment.add_argument("--export-parts", action="store_true",
+                         help="also write <name>_parts.glb (one node per part) and <name>_parts.obj (one group per part)")
     _add_model_options(segment)
 
     features = commands.add_parser("features", help="write patch and per-point features for downstream use")
@@ -189,6 +191,7 @@ def _for_each_shape(files: list[Path], work) -> int:
 
 
 def run_segment(args: argparse.Namespace) -> int:
+    from patchalign3d.export import write_parts
     from patchalign3d.io import load_shape
     from patchalign3d.segment import save_segmentation
 
@@ -201,6 +204,8 @@ def run_segment(args: argparse.Namespace) -> int:
         shape = load_shape(file)
         result = model.segment(shape, parts, up=args.up, assign=args.assign, seed=args.seed)
         written = save_segmentation(result, shape, args.out, stem, preview=not args.no_preview)
+        if args.export_parts:
+            written += write_parts(result, args.out, stem)
         print(f"{file}: {len(result.labels)} {'vertices' if shape.is_mesh else 'points'} -> {written[0].parent}/{stem}.*")
         width = max(len(name) for name in parts)
         for name, share in result.part_shares().items():

@@ -39,6 +39,8 @@ class Segmentation:
     face_labels: (F,) int64 for meshes (the part of each face's centroid), else None.
     sample_points: (n, 3) the points the encoder saw, in the input frame; sample_labels: (n,).
     patch_centers: (G, 3) in the input frame; patch_scores: (G, P).
+    vertices: (V, 3) the input's vertices or points, faces: (F, 3) its triangles or None; kept for
+    `part_meshes` (references to the input's arrays, not copies).
     """
 
     part_names: list[str]
@@ -49,11 +51,20 @@ class Segmentation:
     sample_labels: np.ndarray
     patch_centers: np.ndarray
     patch_scores: np.ndarray
+    vertices: np.ndarray | None = None
+    faces: np.ndarray | None = None
 
     def part_shares(self) -> dict[str, float]:
         """Share of input points (or vertices) per part, in query order."""
         counts = np.bincount(self.labels, minlength=len(self.part_names))
         return {name: float(c) / max(len(self.labels), 1) for name, c in zip(self.part_names, counts)}
+
+    def part_meshes(self) -> dict:
+        """Part name -> `trimesh.Trimesh` of its faces (meshes) or `trimesh.PointCloud` of its points
+        (clouds); empty parts left out. See `patchalign3d.export.part_meshes`."""
+        from patchalign3d.export import part_meshes
+
+        return part_meshes(self)
 
 
 class PatchAlign3D:
@@ -198,6 +209,8 @@ class PatchAlign3D:
             sample_labels=sample_scores.argmax(-1),
             patch_centers=samples[patch_index[0, :, 0].cpu().numpy()],
             patch_scores=patch_scores[0].cpu().numpy(),
+            vertices=shape.vertices,
+            faces=shape.faces,
         )
 
 
