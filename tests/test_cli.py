@@ -81,6 +81,23 @@ def test_segment_mesh_labels_carry_to_every_vertex_and_reload(tmp_path, checkpoi
     assert not (out / "mesh_glb.png").exists()
 
 
+def test_segment_export_parts_writes_one_node_and_one_group_per_labelled_part(tmp_path, checkpoint):
+    _, _, paths = write_inputs(tmp_path / "in")
+    out = tmp_path / "out"
+    assert main(["segment", str(paths["obj"]), str(paths["npz"]), "--parts", *PARTS, "--checkpoint", str(checkpoint),
+                 "--out", str(out), "--no-preview", "--export-parts"]) == 0
+    for stem in ("mesh_obj", "cloud_npz"):
+        with np.load(out / f"{stem}.npz") as result:
+            present = [PARTS[i] for i in np.unique(result["face_labels"] if "faces" in result else result["labels"])]
+            faces = result["faces"] if "faces" in result else None
+        scene = trimesh.load(out / f"{stem}_parts.glb", force="scene")
+        assert sorted(scene.graph.nodes_geometry) == sorted(present)
+        groups = [line[2:] for line in (out / f"{stem}_parts.obj").read_text().splitlines() if line.startswith("g ")]
+        assert sorted(groups) == sorted(present)
+        if faces is not None:
+            assert sum(len(g.faces) for g in scene.geometry.values()) == len(faces)
+
+
 def test_features_command_writes_patch_and_point_features(tmp_path, checkpoint):
     _, cloud, paths = write_inputs(tmp_path / "in")
     assert main(["features", str(paths["npz"]), "--checkpoint", str(checkpoint), "--out", str(tmp_path / "f")]) == 0

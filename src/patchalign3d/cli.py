@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="patch -> point assignment: the nearest patch centre's scores, or the mean over "
                               "the patches holding the point")
     segment.add_argument("--no-preview", action="store_true", help="do not write PNG previews")
+    segment.add_argument("--export-parts", action="store_true",
+                         help="also write <name>_parts.glb (one node per part) and <name>_parts.obj (one group per part)")
     _add_model_options(segment)
 
     features = add_command("features", "write patch and per-point features for downstream use",
@@ -316,6 +318,10 @@ def run_segment(args: argparse.Namespace) -> int:
 
         result = session.get().segment(shape, **options.segment_kwargs())
         written = save_segmentation(result, shape, plan.out_dir, stem, preview=not args.no_preview)
+        if args.export_parts:
+            from patchalign3d.export import write_parts
+
+            written += write_parts(result, plan.out_dir, stem)
         shares = result.part_shares()
         kind = "mesh" if shape.is_mesh else "point cloud"
         size = f"{len(shape.vertices)} vertices, {len(shape.faces)} faces" if shape.is_mesh else f"{len(shape.vertices)} points"

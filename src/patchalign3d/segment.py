@@ -45,6 +45,8 @@ class Segmentation:
     sample_points: (n, 3) the points the encoder saw, in the input frame; sample_labels: (n,).
     patch_centers: (G, 3) in the input frame; patch_scores: (G, P).
     up: the up axis of the input frame.
+    vertices: (V, 3) the input's vertices or points, faces: (F, 3) its triangles or None; kept for
+    `part_meshes` (references to the input's arrays, not copies).
     """
 
     part_names: list[str]
@@ -57,6 +59,8 @@ class Segmentation:
     patch_scores: np.ndarray
     face_areas: np.ndarray | None = None
     up: str = "y"
+    vertices: np.ndarray | None = None
+    faces: np.ndarray | None = None
 
     def part_shares(self) -> dict[str, float]:
         """Each part's share of the shape, in query order: of the surface area for a mesh (the area of
@@ -68,6 +72,13 @@ class Segmentation:
             weights = np.bincount(self.labels, minlength=len(self.part_names)).astype(np.float64)
         total = max(float(weights.sum()), 1e-300)
         return {name: float(w) / total for name, w in zip(self.part_names, weights)}
+
+    def part_meshes(self) -> dict:
+        """Part name -> `trimesh.Trimesh` of its faces (meshes) or `trimesh.PointCloud` of its points
+        (clouds); empty parts left out. See `patchalign3d.export.part_meshes`."""
+        from patchalign3d.export import part_meshes
+
+        return part_meshes(self)
 
 
 class PatchAlign3D:
@@ -241,6 +252,8 @@ class PatchAlign3D:
             patch_scores=patch_scores[0].cpu().numpy(),
             face_areas=face_areas,
             up=up,
+            vertices=shape.vertices,
+            faces=shape.faces,
         )
 
 
