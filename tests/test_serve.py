@@ -145,9 +145,9 @@ def test_an_empty_part_list_and_other_bad_requests_are_named(client):
         ({"shape_id": shape_id, "parts": []}, "the list is empty"),
         ({"shape_id": shape_id, "parts": ["top", "Top "]}, "duplicates"),
         ({"shape_id": shape_id, "parts": "top"}, "expected a list"),
-        ({"shape_id": shape_id, "parts": ["top"], "up": "x"}, "up: expected 'y' or 'z'"),
-        ({"shape_id": shape_id, "parts": ["top"], "assign": "magic"}, "unknown assignment"),
-        ({"shape_id": "gone", "parts": ["top"]}, "upload the shape again"),
+        ({"shape_id": shape_id, "parts": ["top", "bottom"], "up": "x"}, "up: expected 'y' or 'z'"),
+        ({"shape_id": shape_id, "parts": ["top", "bottom"], "assign": "magic"}, "unknown assignment"),
+        ({"shape_id": "gone", "parts": ["top", "bottom"]}, "upload the shape again"),
     ]
     for body, expected in cases:
         answer = client.post("/api/segment", json=body)

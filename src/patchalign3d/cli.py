@@ -458,7 +458,7 @@ def run_serve(args: argparse.Namespace) -> int:
     limit = DEFAULT_MAX_UPLOAD_MB if args.max_upload_mb is None else args.max_upload_mb
     if limit <= 0:
         raise PatchAlignError(f"--max-upload-mb must be positive, got {limit:g}")
-    run_server(create_app(_load_model(args), max_upload_mb=limit), host=args.host, port=args.port)
+    run_server(create_app(_ModelSession(args).get(), max_upload_mb=limit), host=args.host, port=args.port)
     return 0
 
 

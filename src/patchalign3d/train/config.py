@@ -230,6 +230,17 @@ def _validate(config: TrainConfig, where: str) -> None:
             raise PatchAlignError(f"{where}: data.{key} must be a positive integer or null, got {value!r}")
     if not 0.0 <= config.data.val_fraction < 1.0:
         raise PatchAlignError(f"{where}: data.val_fraction must lie in [0, 1), got {config.data.val_fraction!r}")
+    optim = config.optim
+    for name in ("lr_encoder", "lr_head"):
+        value = getattr(optim, name)
+        if not (math.isfinite(value) and value > 0):
+            raise PatchAlignError(f"{where}: optim.{name} must be a positive learning rate, got {value!r}")
+    for name, value in (("weight_decay", optim.weight_decay), ("grad_clip", optim.grad_clip),
+                        ("warmup_steps", optim.warmup_steps)):
+        if not (math.isfinite(value) and value >= 0):
+            raise PatchAlignError(f"{where}: optim.{name} must be >= 0, got {value!r}")
+    if not 0 <= optim.min_lr_ratio <= 1:
+        raise PatchAlignError(f"{where}: optim.min_lr_ratio must lie in [0, 1], got {optim.min_lr_ratio!r}")
 
 
 def _validate_synth(options: dict, where: str) -> None:
@@ -248,17 +259,6 @@ def _validate_synth(options: dict, where: str) -> None:
         value = options.get(key)
         if value is not None and (isinstance(value, str) or not all(isinstance(v, str) for v in value)):
             raise PatchAlignError(f"{where}: data.synth.{key} must be a list of names, got {value!r}")
-    optim = config.optim
-    for name in ("lr_encoder", "lr_head"):
-        value = getattr(optim, name)
-        if not (math.isfinite(value) and value > 0):
-            raise PatchAlignError(f"{where}: optim.{name} must be a positive learning rate, got {value!r}")
-    for name, value in (("weight_decay", optim.weight_decay), ("grad_clip", optim.grad_clip),
-                        ("warmup_steps", optim.warmup_steps)):
-        if not (math.isfinite(value) and value >= 0):
-            raise PatchAlignError(f"{where}: optim.{name} must be >= 0, got {value!r}")
-    if not 0 <= optim.min_lr_ratio <= 1:
-        raise PatchAlignError(f"{where}: optim.min_lr_ratio must lie in [0, 1], got {optim.min_lr_ratio!r}")
 
 
 def preset_names() -> list[str]:
