@@ -126,6 +126,18 @@ def test_a_broken_file_is_a_json_error_naming_the_users_file(client):
     assert message.startswith("broken.ply:") and "patchalign3d-serve-" not in message
 
 
+def test_a_shape_segment_would_refuse_is_refused_at_upload(client):
+    def npy(points) -> bytes:
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(points, dtype=np.float32))
+        return buffer.getvalue()
+
+    answer = upload(client, npy(np.random.default_rng(0).normal(size=(5, 3))), "few.npy")
+    assert answer.status_code == 400 and answer.json["error"].startswith("few.npy: has 5 points, at least")
+    answer = upload(client, npy(np.ones((100, 3))), "same.npy")
+    assert answer.status_code == 400 and "identical" in answer.json["error"]
+
+
 def test_an_unknown_format_is_refused_before_reading(client):
     answer = upload(client, b"PK\x03\x04 not a shape", "report.docx")
     assert answer.status_code == 400
@@ -145,6 +157,7 @@ def test_an_empty_part_list_and_other_bad_requests_are_named(client):
         ({"shape_id": shape_id, "parts": []}, "the list is empty"),
         ({"shape_id": shape_id, "parts": ["top", "Top "]}, "duplicates"),
         ({"shape_id": shape_id, "parts": "top"}, "expected a list"),
+        ({"shape_id": shape_id, "parts": ["top"]}, "name at least two parts"),
         ({"shape_id": shape_id, "parts": ["top", "bottom"], "up": "x"}, "up: expected 'y' or 'z'"),
         ({"shape_id": shape_id, "parts": ["top", "bottom"], "assign": "magic"}, "unknown assignment"),
         ({"shape_id": "gone", "parts": ["top", "bottom"]}, "upload the shape again"),

@@ -9,8 +9,8 @@
                                             face_labels, seconds, downloads: [{label, url}]}
     GET  /api/results/<id>/<file>       the CLI's files of one result (<stem>.glb, .npz, .ply)
 
-Uploads are read with `patchalign3d.io.load_shape` and segmented with `PatchAlign3D.segment`, so they
-are checked exactly as on the command line; every `PatchAlignError` (and an upload over the size limit)
+Uploads are read with `patchalign3d.io.load_shape`, checked for size and extent as `segment` checks its
+inputs, and segmented with `PatchAlign3D.segment`, so they meet the command line's checks; every `PatchAlignError` (and an upload over the size limit)
 is answered `{"error": "one line"}` with a 4xx status, which the page shows. One model serves every
 request, one request at a time. The last few shapes and results stay in memory; a result's files are
 written on its first download, into a temporary folder that is removed when the server stops.
@@ -33,7 +33,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
 from patchalign3d.errors import PatchAlignError
-from patchalign3d.io import SUPPORTED_SUFFIXES, Shape, load_shape
+from patchalign3d.io import SUPPORTED_SUFFIXES, Shape, check_extent, load_shape, validate_points
 from patchalign3d.segment import (
     ASSIGN_MODES, DEFAULT_ASSIGN, DEFAULT_CHECKPOINT, PatchAlign3D, Segmentation, save_segmentation,
 )
@@ -163,6 +163,9 @@ def create_app(model: PatchAlign3D, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
                 shape = load_shape(path)
             except PatchAlignError as error:  # name the user's file, not the temporary copy
                 raise PatchAlignError(str(error).replace(str(path), name)) from None
+        # what `segment` refuses before the model runs: fewer points than a patch, no extent
+        validate_points(shape.vertices, name, min_points=model.config.model.encoder.group_size)
+        check_extent(shape.vertices, name)
         shape.path = Path(name)
         drawn = display_index(shape)
         shape_id = uploads.put(Upload(shape, name, stem, drawn))

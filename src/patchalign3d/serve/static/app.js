@@ -331,7 +331,7 @@ async function segment() {
 
 function showLegend() {
   const { part_names: names, colors, shares, downloads } = state.result;
-  ui.shareOf.textContent = state.shape.kind === 'mesh' ? 'share of vertices' : 'share of points';
+  ui.shareOf.textContent = state.shape.kind === 'mesh' ? 'share of the surface' : 'share of the points';
   ui.legend.replaceChildren(...names.map((name, part) => {
     const item = document.createElement('li');
     const toggle = Object.assign(document.createElement('input'), { type: 'checkbox', checked: true });
