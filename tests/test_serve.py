@@ -96,7 +96,7 @@ def test_upload_then_segment_labels_each_face_by_its_side_and_the_files_download
     assert sum(result["shares"]) == pytest.approx(1.0)
 
     downloads = {item["label"]: item["url"] for item in result["downloads"]}
-    assert set(downloads) == {"coloured GLB", "coloured PLY", "NPZ"}
+    assert set(downloads) == {"coloured GLB", "parts GLB", "parts OBJ", "coloured PLY", "NPZ"}
     assert downloads["coloured GLB"].endswith("/tall_box.glb")
     glb = client.get(downloads["coloured GLB"])
     assert glb.status_code == 200 and "attachment" in glb.headers["Content-Disposition"]
@@ -106,6 +106,9 @@ def test_upload_then_segment_labels_each_face_by_its_side_and_the_files_download
     with np.load(io.BytesIO(client.get(downloads["NPZ"]).data)) as npz:
         np.testing.assert_array_equal(npz["face_labels"], face_labels)
         assert list(npz["part_names"]) == ["top", "bottom"]
+    parts = trimesh.load(io.BytesIO(client.get(downloads["parts GLB"]).data), file_type="glb")
+    assert set(parts.graph.nodes_geometry) == {"top", "bottom"}
+    assert sum(len(mesh.faces) for mesh in parts.geometry.values()) == len(faces)
     assert client.get(downloads["NPZ"].replace(".npz", ".exe")).status_code == 404
 
 

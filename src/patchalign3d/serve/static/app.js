@@ -409,8 +409,8 @@ async function loadPresets() {
     });
     ui.file.accept = info.formats.join(',');
     ui.assign.value = info.default_assign;
-    ui.modelInfo.textContent = `model: ${info.model} · text: ${info.text_encoder} · ` +
-      `formats: ${info.formats.join(' ')} · up to ${info.max_upload_mb} MB`;
+    ui.drop.title = `${info.formats.join(' ')}, up to ${info.max_upload_mb} MB`;
+    ui.modelInfo.textContent = `model: ${info.model} · text: ${info.text_encoder} · files up to ${info.max_upload_mb} MB`;
   } catch (error) {
     showError(error.message);
   }
