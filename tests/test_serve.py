@@ -96,7 +96,7 @@ def test_upload_then_segment_labels_each_face_by_its_side_and_the_files_download
     assert sum(result["shares"]) == pytest.approx(1.0)
 
     downloads = {item["label"]: item["url"] for item in result["downloads"]}
-    assert set(downloads) == {"coloured GLB", "coloured PLY", "NPZ"}
+    assert set(downloads) == {"coloured GLB", "parts GLB", "parts OBJ", "coloured PLY", "NPZ"}
     assert downloads["coloured GLB"].endswith("/tall_box.glb")
     glb = client.get(downloads["coloured GLB"])
     assert glb.status_code == 200 and "attachment" in glb.headers["Content-Disposition"]
@@ -106,6 +106,9 @@ def test_upload_then_segment_labels_each_face_by_its_side_and_the_files_download
     with np.load(io.BytesIO(client.get(downloads["NPZ"]).data)) as npz:
         np.testing.assert_array_equal(npz["face_labels"], face_labels)
         assert list(npz["part_names"]) == ["top", "bottom"]
+    parts = trimesh.load(io.BytesIO(client.get(downloads["parts GLB"]).data), file_type="glb")
+    assert set(parts.graph.nodes_geometry) == {"top", "bottom"}
+    assert sum(len(mesh.faces) for mesh in parts.geometry.values()) == len(faces)
     assert client.get(downloads["NPZ"].replace(".npz", ".exe")).status_code == 404
 
 
@@ -124,6 +127,18 @@ def test_a_broken_file_is_a_json_error_naming_the_users_file(client):
     assert answer.status_code == 400
     message = answer.json["error"]
     assert message.startswith("broken.ply:") and "patchalign3d-serve-" not in message
+
+
+def test_a_shape_segment_would_refuse_is_refused_at_upload(client):
+    def npy(points) -> bytes:
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(points, dtype=np.float32))
+        return buffer.getvalue()
+
+    answer = upload(client, npy(np.random.default_rng(0).normal(size=(5, 3))), "few.npy")
+    assert answer.status_code == 400 and answer.json["error"].startswith("few.npy: has 5 points, at least")
+    answer = upload(client, npy(np.ones((100, 3))), "same.npy")
+    assert answer.status_code == 400 and "identical" in answer.json["error"]
 
 
 def test_an_unknown_format_is_refused_before_reading(client):
@@ -145,6 +160,7 @@ def test_an_empty_part_list_and_other_bad_requests_are_named(client):
         ({"shape_id": shape_id, "parts": []}, "the list is empty"),
         ({"shape_id": shape_id, "parts": ["top", "Top "]}, "duplicates"),
         ({"shape_id": shape_id, "parts": "top"}, "expected a list"),
+        ({"shape_id": shape_id, "parts": ["top"]}, "name at least two parts"),
         ({"shape_id": shape_id, "parts": ["top", "bottom"], "up": "x"}, "up: expected 'y' or 'z'"),
         ({"shape_id": shape_id, "parts": ["top", "bottom"], "assign": "magic"}, "unknown assignment"),
         ({"shape_id": "gone", "parts": ["top", "bottom"]}, "upload the shape again"),

@@ -147,7 +147,7 @@ def test_upload_segment_look_toggle_hover_and_download_in_chromium(page, tmp_pat
 
     # the coloured GLB opens in trimesh with every face in its part's colour, as the NPZ labels it
     downloaded = {}
-    for label in ("coloured GLB", "NPZ"):
+    for label in ("coloured GLB", "parts GLB", "NPZ"):
         with page.expect_download() as download:
             page.click(f"#downloads a:text-is('{label}')")
         downloaded[label] = tmp_path / download.value.suggested_filename
@@ -159,6 +159,14 @@ def test_upload_segment_look_toggle_hover_and_download_in_chromium(page, tmp_pat
     assert len(mesh.faces) == len(face_labels) == 2400
     face_colors = mesh.visual.vertex_colors[mesh.faces[:, 0], :3]
     np.testing.assert_array_equal(face_colors, part_palette(4)[face_labels])
+    # the parts GLB: one node per part that has faces, named by it, holding those faces
+    parts = trimesh.load(downloaded["parts GLB"])
+    present = [name for index, name in enumerate(CHAIR_PARTS) if (face_labels == index).any()]
+    assert sorted(parts.graph.nodes_geometry) == sorted(present)
+    for index, name in enumerate(CHAIR_PARTS):
+        if name in present:
+            geometry = parts.geometry[parts.graph[name][1]]
+            assert len(geometry.faces) == int((face_labels == index).sum())
 
 
 def test_mistakes_show_as_one_line_on_the_page(page, tmp_path):

@@ -453,11 +453,13 @@ def run_precompute(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from patchalign3d.options import check_device_name
     from patchalign3d.serve import DEFAULT_MAX_UPLOAD_MB, create_app, run_server
 
     limit = DEFAULT_MAX_UPLOAD_MB if args.max_upload_mb is None else args.max_upload_mb
     if limit <= 0:
         raise PatchAlignError(f"--max-upload-mb must be positive, got {limit:g}")
+    check_device_name(args.device)
     run_server(create_app(_ModelSession(args).get(), max_upload_mb=limit), host=args.host, port=args.port)
     return 0
 

@@ -7,10 +7,11 @@
     POST /api/segment                   JSON {shape_id, parts: [...], up, assign, seed}
                                         -> {result_id, part_names, colors, shares, labels, scores,
                                             face_labels, seconds, downloads: [{label, url}]}
-    GET  /api/results/<id>/<file>       the CLI's files of one result (<stem>.glb, .npz, .ply)
+    GET  /api/results/<id>/<file>       the CLI's files of one result (<stem>.glb, .npz, .ply, and
+                                        `segment --export-parts`'s <stem>_parts.glb, <stem>_parts.obj)
 
-Uploads are read with `patchalign3d.io.load_shape` and segmented with `PatchAlign3D.segment`, so they
-are checked exactly as on the command line; every `PatchAlignError` (and an upload over the size limit)
+Uploads are read with `patchalign3d.io.load_shape`, checked for size and extent as `segment` checks its
+inputs, and segmented with `PatchAlign3D.segment`, so they meet the command line's checks; every `PatchAlignError` (and an upload over the size limit)
 is answered `{"error": "one line"}` with a 4xx status, which the page shows. One model serves every
 request, one request at a time. The last few shapes and results stay in memory; a result's files are
 written on its first download, into a temporary folder that is removed when the server stops.
@@ -33,7 +34,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
 from patchalign3d.errors import PatchAlignError
-from patchalign3d.io import SUPPORTED_SUFFIXES, Shape, load_shape
+from patchalign3d.export import write_parts
+from patchalign3d.io import SUPPORTED_SUFFIXES, Shape, check_extent, load_shape, validate_points
 from patchalign3d.segment import (
     ASSIGN_MODES, DEFAULT_ASSIGN, DEFAULT_CHECKPOINT, PatchAlign3D, Segmentation, save_segmentation,
 )
@@ -163,6 +165,9 @@ def create_app(model: PatchAlign3D, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
                 shape = load_shape(path)
             except PatchAlignError as error:  # name the user's file, not the temporary copy
                 raise PatchAlignError(str(error).replace(str(path), name)) from None
+        # what `segment` refuses before the model runs: fewer points than a patch, no extent
+        validate_points(shape.vertices, name, min_points=model.config.model.encoder.group_size)
+        check_extent(shape.vertices, name)
         shape.path = Path(name)
         drawn = display_index(shape)
         shape_id = uploads.put(Upload(shape, name, stem, drawn))
@@ -196,7 +201,8 @@ def create_app(model: PatchAlign3D, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
         folder = Path(tempfile.mkdtemp(prefix="result-", dir=work_dir.name))
         result_id = results.put(Result(upload, result, folder))
         files = [("coloured GLB", f"{upload.stem}.glb")] if upload.shape.is_mesh else []
-        files += [("coloured PLY", f"{upload.stem}.ply"), ("NPZ", f"{upload.stem}.npz")]
+        files += [("parts GLB", f"{upload.stem}_parts.glb"), ("parts OBJ", f"{upload.stem}_parts.obj"),
+                  ("coloured PLY", f"{upload.stem}.ply"), ("NPZ", f"{upload.stem}.npz")]
         return jsonify(
             result_id=result_id, seconds=seconds, up=up, **segmentation_payload(result, upload.drawn),
             downloads=[{"label": label, "url": f"/api/results/{result_id}/{file}"} for label, file in files],
@@ -212,6 +218,7 @@ def create_app(model: PatchAlign3D, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
             if not result.files:
                 written = save_segmentation(result.segmentation, result.upload.shape, result.folder,
                                             result.upload.stem, preview=False)
+                written += write_parts(result.segmentation, result.folder, result.upload.stem)
                 result.files = {path.name: path for path in written}
         if filename not in result.files:
             return jsonify(error=f"result {result_id} has no file {filename!r}; it has "

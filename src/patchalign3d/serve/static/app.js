@@ -331,7 +331,7 @@ async function segment() {
 
 function showLegend() {
   const { part_names: names, colors, shares, downloads } = state.result;
-  ui.shareOf.textContent = state.shape.kind === 'mesh' ? 'share of vertices' : 'share of points';
+  ui.shareOf.textContent = state.shape.kind === 'mesh' ? 'share of the surface' : 'share of the points';
   ui.legend.replaceChildren(...names.map((name, part) => {
     const item = document.createElement('li');
     const toggle = Object.assign(document.createElement('input'), { type: 'checkbox', checked: true });
@@ -409,8 +409,8 @@ async function loadPresets() {
     });
     ui.file.accept = info.formats.join(',');
     ui.assign.value = info.default_assign;
-    ui.modelInfo.textContent = `model: ${info.model} · text: ${info.text_encoder} · ` +
-      `formats: ${info.formats.join(' ')} · up to ${info.max_upload_mb} MB`;
+    ui.drop.title = `${info.formats.join(' ')}, up to ${info.max_upload_mb} MB`;
+    ui.modelInfo.textContent = `model: ${info.model} · text: ${info.text_encoder} · files up to ${info.max_upload_mb} MB`;
   } catch (error) {
     showError(error.message);
   }
