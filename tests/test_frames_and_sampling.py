@@ -18,7 +18,9 @@ from patchalign3d.checkpoint import CheckpointConfig
 from patchalign3d.data.parts_mesh import read_parts_mesh
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.eval.evaluate import run_evaluation, sampling_shape
-from patchalign3d.geometry import FrameTransform, fps, frame_axes, knn_group, to_model_frame, upright_rotation
+from patchalign3d.geometry import (
+    SIGNED_UP_AXES, FrameTransform, fps, frame_axes, knn_group, to_model_frame, upright_rotation,
+)
 from patchalign3d.io import Shape, load_shape, sample_points
 from patchalign3d.model import PRESETS, ModelConfig, create_model
 from patchalign3d.segment import PatchAlign3D, draw_encoder_points
@@ -97,14 +99,25 @@ def test_frame_transform_goes_to_the_model_frame_and_back():
 
 
 @pytest.mark.parametrize("up", ["x", "Y", None])
-def test_an_up_axis_other_than_y_or_z_is_a_clear_error_everywhere(up):
+def test_an_up_axis_other_than_y_z_or_auto_is_a_clear_error_everywhere(up):
     model = make_model()
-    with pytest.raises(PatchAlignError, match="must be one of y, z"):
+    with pytest.raises(PatchAlignError, match="must be one of y, z, auto"):
         model.segment(lumpy_cloud(), ["a", "b"], up=up)
     with pytest.raises(PatchAlignError, match="must be one of y, z"):
         model.predict(torch.from_numpy(lumpy_cloud())[None], model.encode_parts(["a", "b"]), up=up)
-    with pytest.raises(PatchAlignError, match="must be one of y, z"):
-        to_model_frame(torch.zeros(1, 8, 3), up, "y", "unit_sphere")
+    if up != "x":  # the geometry knows all six signed axes (the frames up="auto" tries)
+        with pytest.raises(PatchAlignError, match="must be one of y, z, x, -y, -z, -x"):
+            to_model_frame(torch.zeros(1, 8, 3), up, "y", "unit_sphere")
+
+
+@pytest.mark.parametrize("up", SIGNED_UP_AXES)
+def test_each_signed_up_axis_is_a_proper_rotation_that_turns_it_to_y(up):
+    rotation = upright_rotation(up)
+    axis = torch.zeros(3, dtype=torch.float64)
+    axis["xyz".index(up[-1])] = -1.0 if up.startswith("-") else 1.0
+    assert torch.allclose(rotation @ axis, torch.tensor([0.0, 1.0, 0.0], dtype=torch.float64))
+    assert torch.allclose(rotation @ rotation.T, torch.eye(3, dtype=torch.float64))
+    assert torch.linalg.det(rotation) == pytest.approx(1.0)
 
 
 def test_previews_are_drawn_upright(tmp_path, monkeypatch):

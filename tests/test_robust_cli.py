@@ -217,7 +217,7 @@ def test_a_run_over_many_inputs_reports_a_missing_one_writes_the_rest_and_a_summ
     with np.load(out / "a_mesh.npz") as result:
         assert list(mesh["shares"].values()) == pytest.approx(result["part_shares"].tolist())
     rows = (out / "summary.csv").read_text().splitlines()
-    assert rows[0] == "input,stem,status,kind,vertices,faces,seat,leg,message" and len(rows) == 4
+    assert rows[0] == "input,stem,status,kind,vertices,faces,up,seat,leg,message" and len(rows) == 4
     share_line = next(line for line in captured.out.splitlines() if line.strip().startswith("seat"))
     assert f"{100 * mesh['shares']['seat']:5.1f}%" in share_line
 

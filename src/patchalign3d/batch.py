@@ -48,6 +48,7 @@ class ShapeOutcome:
     status: "written", "skipped" (its results were already there), "failed" or "interrupted".
     kind: "mesh" or "point cloud" (empty when the file could not be read); vertices / faces: counts.
     shares: part name -> share of the shape (surface area for a mesh, points for a cloud), in [0, 1].
+    up: the up axis the shape was read with (the one chosen with --up auto).
     """
 
     input: str
@@ -59,6 +60,7 @@ class ShapeOutcome:
     faces: int | None = None
     shares: dict[str, float] | None = None
     outputs: list[str] = field(default_factory=list)
+    up: str = ""
 
 
 def expand_inputs(patterns: Sequence[str]) -> tuple[list[Path], list[ShapeOutcome]]:
@@ -254,18 +256,18 @@ def write_summary(out_dir: str | Path, outcomes: Sequence[ShapeOutcome], part_na
                   share_of: str = "surface area for meshes, points for point clouds") -> list[Path]:
     """Write summary.csv and summary.json (together, atomically) under `out_dir`; returns their paths.
 
-    summary.csv: one row per input: input, output stem, status, kind, vertices, faces, one column per
-    part (its share in %), message. summary.json: {"part_names", "share_of", "counts", "shapes": [...]},
+    summary.csv: one row per input: input, output stem, status, kind, vertices, faces, up, one column
+    per part (its share in %), message. summary.json: {"part_names", "share_of", "counts", "shapes": [...]},
     shares in [0, 1].
     """
     out_dir = Path(out_dir)
     buffer = _io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["input", "stem", "status", "kind", "vertices", "faces", *part_names, "message"])
+    writer.writerow(["input", "stem", "status", "kind", "vertices", "faces", "up", *part_names, "message"])
     for o in outcomes:
         shares = [f"{100 * o.shares[n]:.2f}" if o.shares and n in o.shares else "" for n in part_names]
         writer.writerow([o.input, o.stem, o.status, o.kind, "" if o.vertices is None else o.vertices,
-                         "" if o.faces is None else o.faces, *shares, o.message])
+                         "" if o.faces is None else o.faces, o.up, *shares, o.message])
     counts = {s: sum(o.status == s for o in outcomes) for s in ("written", "skipped", "failed", "interrupted")}
     document = {"part_names": list(part_names), "share_of": share_of, "counts": counts,
                 "shapes": [asdict(o) for o in outcomes]}

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from patchalign3d import __version__
 from patchalign3d.errors import PatchAlignError, first_line
-from patchalign3d.options import ASSIGN_MODES, DEFAULT_ASSIGN, DEFAULT_TEACHER, RELEASED_TEXT_ENCODER, UP_AXES
+from patchalign3d.options import (
+    ASSIGN_MODES, DEFAULT_ASSIGN, DEFAULT_TEACHER, DEFAULT_VOTES, RELEASED_TEXT_ENCODER, SEGMENT_UPS, UP_AXES,
+)
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -37,15 +39,22 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: cuda when available)")
 
 
-def _add_shape_options(parser: argparse.ArgumentParser) -> None:
+def _add_shape_options(parser: argparse.ArgumentParser, ups=UP_AXES) -> None:
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="shape files, folders or glob patterns")
     parser.add_argument("--out", default="patchalign3d_out", metavar="DIR", help="output folder")
-    parser.add_argument("--up", choices=UP_AXES, default="y",
+    auto = "; auto: the model picks, among the six signed axes, the frame it is most confident in" * ("auto" in ups)
+    parser.add_argument("--up", choices=ups, default="y",
                         help="up axis of the inputs: y (glTF, ShapeNet, Objaverse) or z (scans, CAD); "
-                             "a z-up input is rotated, never mirrored")
+                             f"a z-up input is rotated, never mirrored{auto}")
     parser.add_argument("--seed", type=int, default=0, help="seed of the point sampling")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace existing results in --out (default: skip those shapes with a notice)")
+
+
+def _add_votes_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--votes", type=int, default=DEFAULT_VOTES, metavar="K",
+                        help="average the scores of K samplings of each shape (seeds seed .. seed+K-1), "
+                             "batched through the encoder")
 
 
 def _add_dataset_options(parser: argparse.ArgumentParser) -> None:
@@ -75,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     segment = add_command("segment", "label every point, vertex and face of shapes with the given part names",
                           epilog=SEGMENT_EPILOG)
-    _add_shape_options(segment)
+    _add_shape_options(segment, ups=SEGMENT_UPS)
+    _add_votes_option(segment)
     names = segment.add_mutually_exclusive_group(required=True)
     names.add_argument("--parts", nargs="+", metavar="NAME", help="part names (at least two), e.g. --parts back seat leg arm")
     names.add_argument("--parts-file", metavar="FILE", help="a text file with one part name per line")
@@ -109,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--assign", choices=ASSIGN_MODES, default=DEFAULT_ASSIGN,
                           help="patch -> point assignment: the nearest patch centre's scores, or the mean over "
                                "the patches holding the point")
-    evaluate.add_argument("--up", choices=UP_AXES, default="y", help="up axis of the dataset")
+    evaluate.add_argument("--up", choices=SEGMENT_UPS, default="y",
+                          help="up axis of the dataset (auto: the most confident of six frames, per shape)")
+    _add_votes_option(evaluate)
     evaluate.add_argument("--gallery", type=int, default=4, help="best and worst shapes to picture (0: none)")
     _add_model_options(evaluate)
 
@@ -305,7 +317,7 @@ def run_segment(args: argparse.Namespace) -> int:
     from patchalign3d.options import SegmentOptions, check_device_name, read_parts_file
 
     parts = args.parts if args.parts is not None else read_parts_file(args.parts_file)
-    options = SegmentOptions(parts=tuple(parts), up=args.up, assign=args.assign, seed=args.seed)
+    options = SegmentOptions(parts=tuple(parts), up=args.up, assign=args.assign, seed=args.seed, votes=args.votes)
     check_device_name(args.device)
     files, missing = expand_inputs(args.inputs)
     plan = OutputPlan(args.out, files, SEGMENT_SUFFIXES)
@@ -328,11 +340,14 @@ def run_segment(args: argparse.Namespace) -> int:
         of = "surface area" if shape.is_mesh else "points"
         lines = [f"{file}: {kind}, {size} -> {plan.out_dir / stem}.{{{','.join(p.suffix[1:] for p in written)}}}; "
                  f"share of the {of}:"]
+        if result.up_confidence is not None:
+            tried = ", ".join(f"{axis} {value:.3f}" for axis, value in result.up_confidence.items())
+            lines.insert(1, f"  up: {result.up} (chosen by --up auto; mean best-part cosine: {tried})")
         lines += [f"  {name:<{width}}  {100 * share:5.1f}%" for name, share in shares.items()]
         run.echo("\n".join(lines))
         return ShapeOutcome(input=str(file), stem=stem, status="written", kind=kind, vertices=len(shape.vertices),
                             faces=len(shape.faces) if shape.is_mesh else None, shares=shares,
-                            outputs=[str(p) for p in written])
+                            outputs=[str(p) for p in written], up=result.up)
 
     try:
         run.run(_shape_reader(args), process, existing_outcome=_existing_segmentation)
@@ -387,7 +402,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     model = _ModelSession(args).get()
     run_evaluation(
         model, dataset, out, seed=args.seed, convention=args.convention, part_names=names, up=args.up,
-        assign=args.assign, score_on=args.score_on, gallery=args.gallery, dataset_name=f"{args.dataset}:{args.root}",
+        assign=args.assign, votes=args.votes, score_on=args.score_on, gallery=args.gallery,
+        dataset_name=f"{args.dataset}:{args.root}",
     )
     print(f"wrote results.json, results.md, per_shape.csv and the gallery under {args.out}")
     return 0

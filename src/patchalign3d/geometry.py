@@ -147,8 +147,19 @@ NORMALIZATIONS = {"unit_sphere": normalize_unit_sphere, "box": normalize_box}
 
 # ----------------------------------------------------------------------------- frames
 
-_Z_UP_TO_Y_UP = ((1.0, 0.0, 0.0), (0.0, 0.0, 1.0), (0.0, -1.0, 0.0))
-"""Rotation by -90 degrees about x, det +1: (x, y, z) z-up -> (x, z, -y) y-up."""
+_UPRIGHT_ROTATIONS = {
+    "y": ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)),
+    "z": ((1.0, 0.0, 0.0), (0.0, 0.0, 1.0), (0.0, -1.0, 0.0)),  # -90 deg about x: (x, y, z) -> (x, z, -y)
+    "x": ((0.0, -1.0, 0.0), (1.0, 0.0, 0.0), (0.0, 0.0, 1.0)),  # +90 deg about z: (x, y, z) -> (-y, x, z)
+    "-y": ((1.0, 0.0, 0.0), (0.0, -1.0, 0.0), (0.0, 0.0, -1.0)),  # 180 deg about x: upside down
+    "-z": ((1.0, 0.0, 0.0), (0.0, 0.0, -1.0), (0.0, 1.0, 0.0)),  # +90 deg about x: (x, y, z) -> (x, -z, y)
+    "-x": ((0.0, 1.0, 0.0), (-1.0, 0.0, 0.0), (0.0, 0.0, 1.0)),  # -90 deg about z: (x, y, z) -> (y, -x, z)
+}
+"""For each axis that may point up (the six signed axes), the proper rotation (det +1) turning it to
++y. "y" and "z" are the up axes an input may declare (`UP_AXES`); all six are the frames
+`--up auto` tries (docs/DESIGN.md#frames)."""
+
+SIGNED_UP_AXES = tuple(_UPRIGHT_ROTATIONS)
 
 _Y_UP_TO_MODEL = {"y": ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)),
                   "z": ((1.0, 0.0, 0.0), (0.0, 0.0, 1.0), (0.0, 1.0, 0.0))}
@@ -163,9 +174,11 @@ def swap_yz(points: torch.Tensor) -> torch.Tensor:
 
 
 def upright_rotation(up: str) -> torch.Tensor:
-    """The proper rotation (det +1) taking points whose up axis is `up` to y-up. Returns (3, 3) float64."""
-    rotation = _Z_UP_TO_Y_UP if check_up_axis(up) == "z" else _Y_UP_TO_MODEL["y"]
-    return torch.tensor(rotation, dtype=torch.float64)
+    """The proper rotation (det +1) taking points whose up axis is `up` (one of `SIGNED_UP_AXES`) to
+    y-up. Returns (3, 3) float64 R, applied as points @ R.T."""
+    if up not in _UPRIGHT_ROTATIONS:
+        raise PatchAlignError(f"up axis must be one of {', '.join(SIGNED_UP_AXES)}, got {up!r}")
+    return torch.tensor(_UPRIGHT_ROTATIONS[up], dtype=torch.float64)
 
 
 def frame_axes(up: str, model_up: str) -> torch.Tensor:

@@ -26,6 +26,12 @@ ASSIGN_MODES = ("nearest", "membership")
 patches whose k neighbours hold it, points in no patch falling back to nearest (docs/DESIGN.md#assignment)."""
 DEFAULT_ASSIGN = "nearest"
 
+SEGMENT_UPS = UP_AXES + ("auto",)
+"""What `segment` accepts as the inputs' up axis: y, z, or "auto" (the model picks among the six
+signed axes the frame it is most confident in: lying-down and upside-down assets)."""
+DEFAULT_VOTES = 1
+"""Samplings averaged per shape unless told otherwise (`--votes`)."""
+
 DEFAULT_CHECKPOINT = Path(__file__).parent / "assets" / "default"
 """The model shipped in the package: what every command uses without --checkpoint."""
 RELEASED_TEXT_ENCODER = "open_clip:ViT-bigG-14/laion2b_s39b_b160k"
@@ -41,6 +47,20 @@ def check_up_axis(up: str, what: str = "up axis") -> str:
     if up not in UP_AXES:
         raise PatchAlignError(f"{what} must be one of {', '.join(UP_AXES)}, got {up!r}")
     return up
+
+
+def check_segment_up(up: str) -> str:
+    """`up` if it is one of SEGMENT_UPS (y, z, auto), else a PatchAlignError naming the choices."""
+    if up not in SEGMENT_UPS:
+        raise PatchAlignError(f"up axis must be one of {', '.join(SEGMENT_UPS)}, got {up!r}")
+    return up
+
+
+def check_votes(votes) -> int:
+    """`votes` (samplings averaged per shape) if it is a positive integer, else a PatchAlignError."""
+    if isinstance(votes, bool) or not isinstance(votes, int) or votes < 1:
+        raise PatchAlignError(f"votes must be a positive integer (1 = a single sampling), got {votes!r}")
+    return votes
 
 
 def check_assign(assign: str) -> str:
@@ -98,22 +118,26 @@ def read_parts_file(path: str | Path) -> list[str]:
 class SegmentOptions:
     """Per-shape options of `segment`, checked on construction.
 
-    parts: the part names to segment into (>= 2, distinct once cleaned); up: the inputs' up axis;
-    assign: patch -> point assignment; seed: of the point sampling.
+    parts: the part names to segment into (>= 2, distinct once cleaned); up: the inputs' up axis
+    (SEGMENT_UPS); assign: patch -> point assignment; seed: of the point sampling; votes: samplings
+    averaged per point.
     """
 
     parts: tuple[str, ...]
     up: str = "y"
     assign: str = DEFAULT_ASSIGN
     seed: int = 0
+    votes: int = DEFAULT_VOTES
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "parts", tuple(check_segment_parts(list(self.parts))))
-        check_up_axis(self.up)
+        check_segment_up(self.up)
         check_assign(self.assign)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise PatchAlignError(f"seed must be an integer, got {self.seed!r}")
+        check_votes(self.votes)
 
     def segment_kwargs(self) -> dict:
         """The keywords of `PatchAlign3D.segment` these options stand for."""
-        return {"parts": list(self.parts), "up": self.up, "assign": self.assign, "seed": self.seed}
+        return {"parts": list(self.parts), "up": self.up, "assign": self.assign, "seed": self.seed,
+                "votes": self.votes}

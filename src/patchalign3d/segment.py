@@ -11,7 +11,7 @@ the CLI's `segment`, `features` and `evaluate` call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +25,11 @@ from patchalign3d.geometry import FrameTransform, upright_rotation
 from patchalign3d.io import Shape, check_extent, load_shape, sample_points, validate_points
 from patchalign3d.model import EncoderConfig, PatchAlignNet
 from patchalign3d.options import (
-    ASSIGN_MODES, DEFAULT_ASSIGN, DEFAULT_CHECKPOINT, check_assign, check_segment_parts, check_up_axis,
+    ASSIGN_MODES, DEFAULT_ASSIGN, DEFAULT_CHECKPOINT, check_assign, check_segment_parts, check_segment_up,
+    check_up_axis, check_votes,
 )
 from patchalign3d.text import TextBank, validate_part_names
+from patchalign3d.tta import AUTO_UP, Votes, vote
 
 __all__ = ["PatchAlign3D", "Segmentation", "ASSIGN_MODES", "DEFAULT_ASSIGN", "draw_encoder_points",
            "resolve_device", "save_segmentation", "save_features"]
@@ -44,7 +46,8 @@ class Segmentation:
     face_areas: (F,) float64 for meshes, the area of each face, else None.
     sample_points: (n, 3) the points the encoder saw, in the input frame; sample_labels: (n,).
     patch_centers: (G, 3) in the input frame; patch_scores: (G, P).
-    up: the up axis of the input frame.
+    up: the up axis of the input frame (with up="auto", the signed axis chosen: y, z, x, -y, -z, -x);
+    up_confidence: with up="auto", each tried axis -> the mean best-part cosine of its patches.
     vertices: (V, 3) the input's vertices or points, faces: (F, 3) its triangles or None; kept for
     `part_meshes` (references to the input's arrays, not copies).
     """
@@ -59,6 +62,7 @@ class Segmentation:
     patch_scores: np.ndarray
     face_areas: np.ndarray | None = None
     up: str = "y"
+    up_confidence: dict[str, float] | None = None
     vertices: np.ndarray | None = None
     faces: np.ndarray | None = None
 
@@ -215,32 +219,36 @@ class PatchAlign3D:
         up: str = "y",
         assign: str = DEFAULT_ASSIGN,
         seed: int = 0,
+        votes: int = 1,
     ) -> Segmentation:
         """Segment one shape (a file path, a `Shape`, or an (N, 3) array of points) into `parts` (>= 2).
 
-        up: the shape's up axis ("y" or "z", a right-handed frame); assign: `ASSIGN_MODES`;
-        seed: of the point sampling (the same points for a seed, whatever their order in the file).
+        up: the shape's up axis ("y" or "z", a right-handed frame), or "auto" to try the six signed
+        axes and keep the frame the model is most confident in (`result.up` says which);
+        assign: `ASSIGN_MODES`; seed: of the point sampling (the same points for a seed, whatever
+        their order in the file); votes: samplings (seeds seed .. seed+votes-1) whose scores are
+        averaged per point, batched through the encoder (`patchalign3d.tta`).
         """
         check_segment_parts(parts)
-        check_up_axis(up)
+        check_segment_up(up)
         check_assign(assign)
+        check_votes(votes)
         if isinstance(shape, (str, Path)):
             shape = load_shape(shape)
         elif isinstance(shape, np.ndarray):
             validate_points(shape, "points", min_points=1)
             shape = Shape(vertices=np.asarray(shape, dtype=np.float32), faces=None, vertex_colors=None)
-        part_embeddings = self.encode_parts(parts)
-        samples = self.sample_encoder_points(shape, seed)
-        batch = torch.from_numpy(samples)[None]
-        point_scores, patch_scores, patch_index = self.predict(batch, part_embeddings, up, assign)
-        sample_scores = point_scores[0].cpu().numpy()
-        scores = sample_scores[nearest_sample(samples, shape.vertices)]
+        voted = self.vote(shape, self.encode_parts(parts), up=up, assign=assign, seed=seed, votes=votes)
+        samples = voted.samples[0]
+        sample_scores = voted.sample_scores()
+        scores = sample_scores[nearest_sample(samples, shape.vertices)] if votes == 1 else voted.carry(shape.vertices)
         face_labels = face_areas = None
         if shape.is_mesh:
             corners = shape.vertices[shape.faces].astype(np.float64)
-            face_labels = sample_scores[nearest_sample(samples, corners.mean(axis=1))].argmax(-1)
+            centroids = corners.mean(axis=1)
+            face_scores = sample_scores[nearest_sample(samples, centroids)] if votes == 1 else voted.carry(centroids)
+            face_labels = face_scores.argmax(-1)
             face_areas = 0.5 * np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1)
-        centers = samples[patch_index[0, :, 0].cpu().numpy()]
         return Segmentation(
             part_names=list(parts),
             labels=scores.argmax(-1),
@@ -248,13 +256,24 @@ class PatchAlign3D:
             face_labels=face_labels,
             sample_points=samples,
             sample_labels=sample_scores.argmax(-1),
-            patch_centers=centers,
-            patch_scores=patch_scores[0].cpu().numpy(),
+            patch_centers=samples[voted.patch_index[:, 0]],
+            patch_scores=voted.patch_scores,
             face_areas=face_areas,
-            up=up,
+            up=voted.up,
+            up_confidence=voted.confidence if up == AUTO_UP else None,
             vertices=shape.vertices,
             faces=shape.faces,
         )
+
+    def vote(self, shape: Shape, part_embeddings: torch.Tensor, up: str = "y", assign: str = DEFAULT_ASSIGN,
+             seed: int = 0, votes: int = 1, num_points: int | None = None) -> Votes:
+        """The scores of `votes` samplings of a validated shape in its frame (`up`, or "auto"), batched
+        through the encoder: `patchalign3d.tta.vote`. num_points: per sampling (default: the checkpoint's)."""
+        encoder = self.config.model.encoder
+        if num_points is not None:
+            encoder = replace(encoder, num_points=int(num_points))
+        return vote(self, shape, part_embeddings, lambda s, k: draw_encoder_points(s, encoder, k),
+                    up=up, assign=assign, seed=seed, votes=votes)
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
@@ -299,9 +318,9 @@ PREVIEW_POINTS = 8000
 def save_segmentation(result: Segmentation, shape: Shape, out_dir: str | Path, stem: str, preview: bool = True) -> list[Path]:
     """Write a segmentation's files under `out_dir` as one set (all of them or none); returns their paths.
 
-    <stem>.npz  points (V, 3), labels (V,), scores (V, P), part_names (P,), part_shares (P,), and for
-                meshes faces (F, 3) and face_labels (F,); sample_points / sample_labels /
-                patch_centers / patch_scores too.
+    <stem>.npz  points (V, 3), labels (V,), scores (V, P), part_names (P,), part_shares (P,), up (the
+                input's up axis, the chosen one with up="auto"), and for meshes faces (F, 3) and
+                face_labels (F,); sample_points / sample_labels / patch_centers / patch_scores too.
     <stem>.ply  the shape coloured by part (a mesh with vertex colours, or a coloured point cloud).
     <stem>.glb  meshes only: faces coloured by part.
     <stem>.png  a preview from several viewpoints, drawn upright, with a legend of the part shares
@@ -317,7 +336,7 @@ def save_segmentation(result: Segmentation, shape: Shape, out_dir: str | Path, s
         points=shape.vertices, labels=result.labels, scores=result.scores,
         part_names=np.array(result.part_names), part_shares=np.array(list(shares.values())),
         sample_points=result.sample_points, sample_labels=result.sample_labels,
-        patch_centers=result.patch_centers, patch_scores=result.patch_scores,
+        patch_centers=result.patch_centers, patch_scores=result.patch_scores, up=np.array(result.up),
     )
     if shape.is_mesh:
         arrays.update(faces=shape.faces, face_labels=result.face_labels)

@@ -4,9 +4,10 @@ For each shape of a reader (``patchalign3d.data``): draw the encoder's points ex
 does (``patchalign3d.segment.draw_encoder_points``: seeded by ``seed`` alone, independent of the
 order of the points; from the mesh surface when the reader gives the mesh, else from the labelled
 points), query the model with the shape's candidate part names (its category's parts, or the names
-from a names file), take the argmax part of every sampled point, carry it to every ground-truth
-point by nearest sampled point (``score_on="all"``, default, through ``assignment.nearest_sample``
-as ``segment`` does for vertices) or score the sampled points only (``score_on="samples"``; a point
+from a names file) through ``PatchAlign3D.vote`` as ``segment`` does (``votes`` samplings averaged,
+``up="auto"`` choosing each shape's frame), carry the scores to every ground-truth point by nearest
+sampled point (``score_on="all"``, default, through ``assignment.nearest_sample`` as ``segment``
+does for vertices) or score the first sampling's points only (``score_on="samples"``; a point
 sampled from a mesh takes the truth of its nearest labelled point), and add the shape to a
 :class:`~patchalign3d.eval.metrics.PartIoUAccumulator`. A shape with a single candidate part scores
 1 whatever the model does: such shapes are counted (``trivial_shapes``) and warned about.
@@ -30,8 +31,8 @@ import io
 import json
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -43,8 +44,8 @@ from patchalign3d.errors import PatchAlignError
 from patchalign3d.eval.metrics import CONVENTION_NOTES, DEFAULT_CONVENTION, PartIoUAccumulator, check_convention
 from patchalign3d.geometry import upright_rotation
 from patchalign3d.io import Shape, sample_cloud_indices
-from patchalign3d.options import DEFAULT_ASSIGN, check_assign, check_up_axis
-from patchalign3d.segment import PatchAlign3D, draw_encoder_points
+from patchalign3d.options import DEFAULT_ASSIGN, DEFAULT_VOTES, check_assign, check_segment_up, check_votes
+from patchalign3d.segment import PatchAlign3D
 
 __all__ = ["run_evaluation", "load_part_names_file", "format_table"]
 
@@ -77,18 +78,6 @@ def sampling_shape(shape: LabelledShape) -> Shape:
     if shape.vertices is not None and shape.faces is not None and len(shape.faces):
         return Shape(vertices=shape.vertices, faces=shape.faces, vertex_colors=None)
     return Shape(vertices=shape.points, faces=None, vertex_colors=None)
-
-
-def _encoder_config(model: PatchAlign3D, num_points: int | None):
-    encoder = model.config.model.encoder
-    return encoder if num_points is None else replace(encoder, num_points=int(num_points))
-
-
-def _predict_labels(model: PatchAlign3D, points: np.ndarray, embeddings: torch.Tensor, up: str, assign: str) -> np.ndarray:
-    """(n, 3) sampled points -> (n,) argmax part index."""
-    batch = torch.from_numpy(np.ascontiguousarray(points, dtype=np.float32))[None]
-    scores, _, _ = model.predict(batch, embeddings, up=up, assign=assign)
-    return scores[0].argmax(-1).cpu().numpy().astype(np.int64)
 
 
 def format_table(summary: dict, title: str | None = None) -> str:
@@ -126,7 +115,7 @@ def _settings_lines(settings: dict) -> list[str]:
         f"seed: {settings['seed']}",
         f"IoU convention: {settings['convention']} ({CONVENTION_NOTES[settings['convention']]})",
         f"points per shape: {settings['num_points']} (scored on {settings['score_on']} points), "
-        f"up axis: {settings['up']}, assignment: {settings['assign']}",
+        f"up axis: {settings['up']}, assignment: {settings['assign']}, votes: {settings['votes']}",
     ]
 
 
@@ -226,6 +215,7 @@ def run_evaluation(
     part_names: dict[str, list[str]] | None = None,
     up: str = "y",
     assign: str = DEFAULT_ASSIGN,
+    votes: int = DEFAULT_VOTES,
     score_on: str = "all",
     gallery: int = 4,
     checkpoint: str | None = None,
@@ -245,8 +235,10 @@ def run_evaluation(
         num_points: points per shape fed to the encoder (default: the checkpoint's, 2048).
         part_names: ``{category: names}`` replacing the dataset's names (a names file); the i-th name
             stands for ground-truth part i.
-        up: the dataset's up axis (``"y"`` for every reader here).
+        up: the dataset's up axis (``"y"`` for every reader here), or ``"auto"``: each shape in the
+            frame the model is most confident in (``patchalign3d.tta``).
         assign: patch -> point assignment, one of ``patchalign3d.segment.ASSIGN_MODES``.
+        votes: samplings per shape (seeds seed .. seed+votes-1) whose scores are averaged per point.
         score_on: ``"all"`` ground-truth points (labels carried back by nearest sampled point) or
             ``"samples"`` only.
         gallery: number of best and of worst shapes to render (0 = none).
@@ -263,13 +255,12 @@ def run_evaluation(
         raise PatchAlignError(f"score_on must be one of {list(SCORE_ON)}, got {score_on!r}")
     if len(dataset) == 0:
         raise PatchAlignError("the dataset has no shapes to evaluate (check its root, split and categories)")
-    check_up_axis(up)
+    check_segment_up(up)
     check_assign(assign)
+    check_votes(votes)
     if num_points is not None and (isinstance(num_points, bool) or not isinstance(num_points, int) or num_points <= 0):
         raise PatchAlignError(f"num_points must be a positive integer, got {num_points!r}")
-    encoder = _encoder_config(model, num_points)
-    num_points = encoder.num_points
-    upright = upright_rotation(up).numpy()
+    num_points = num_points or model.config.model.encoder.num_points
     checkpoint = str(checkpoint or model.checkpoint_path or "unknown")
     text_encoder = str(text_encoder or model.text_bank.encoder_name)
     settings = {
@@ -283,6 +274,7 @@ def run_evaluation(
         "score_on": score_on,
         "up": up,
         "assign": assign,
+        "votes": votes,
         "part_names": "names file" if part_names else "dataset (category parts)",
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
@@ -293,6 +285,7 @@ def run_evaluation(
     predictions: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     point_counts: list[int] = []
     trivial_shapes = 0
+    chosen_ups = Counter()
     started = time.perf_counter()
     for index in tqdm(range(len(dataset)), desc="evaluate", unit="shape", disable=not progress):
         shape = dataset[index]
@@ -312,14 +305,17 @@ def run_evaluation(
             embeddings_cache[key] = model.encode_parts(names)
         source = sampling_shape(shape)
         try:
-            sampled, sample_index = draw_encoder_points(source, encoder, seed)
+            voted = model.vote(source, embeddings_cache[key], up=up, assign=assign, seed=seed, votes=votes,
+                               num_points=num_points)
         except PatchAlignError as error:
             raise PatchAlignError(f"shape {shape.category}/{shape.shape_id}: {error}") from None
-        sample_pred = _predict_labels(model, sampled, embeddings_cache[key], up, assign)
+        sampled, sample_index = voted.samples[0], voted.sample_index[0]
+        chosen_ups[voted.up] += 1
         gt_full = shape.masks if shape.masks is not None else shape.labels
         if score_on == "all":
-            pred, gt, points, gt_labels = sample_pred[nearest_sample(sampled, shape.points)], gt_full, shape.points, shape.labels
+            pred, gt, points, gt_labels = voted.carry(shape.points).argmax(-1), gt_full, shape.points, shape.labels
         else:
+            sample_pred = voted.sample_scores().argmax(-1)
             chosen = sample_index if not source.is_mesh else nearest_sample(shape.points, sampled)
             pred, points, gt_labels = sample_pred, sampled, shape.labels[chosen]
             gt = gt_full[:, chosen] if gt_full.ndim == 2 else gt_full[chosen]
@@ -329,6 +325,7 @@ def run_evaluation(
         miou = accumulator.records[-1].miou
         if gallery > 0 and not math.isnan(miou):
             keep = _picture_subset(points, seed)
+            upright = upright_rotation(voted.up).numpy()
             pictured = (points[keep].astype(np.float64) @ upright.T).astype(np.float32)  # drawn upright
             predictions[index] = (pictured, pred[keep].astype(np.int16), gt_labels[keep].astype(np.int16))
             _keep_extremes(predictions, accumulator, gallery)
@@ -338,6 +335,7 @@ def run_evaluation(
     summary["trivial_shapes"] = trivial_shapes
     settings["seconds_per_shape"] = elapsed / len(dataset)
     settings["part_names_per_category"] = names_used
+    settings["chosen_up"] = dict(chosen_ups)  # shapes per frame (all in `up` unless up="auto")
     results = {"settings": settings, "summary": summary, "files": {}}
 
     out_dir = Path(out_dir)
