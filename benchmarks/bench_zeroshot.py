@@ -1,15 +1,18 @@
 """Open-vocabulary scores per family: trained vs never-seen synthetic categories, and the real shapes.
 
 Draws a fresh synthetic test set (a seed no training run uses) of every engine category, evaluates a
-checkpoint on it under two IoU conventions (`one`, `skip-empty-union`), and splits the category mIoU
-by family and by whether the checkpoint trained on the category. Then scores the real ShapeNetPart
-shapes of ../shared/data. Writes benchmarks/results/zeroshot_<tag>.json.
+checkpoint on it under the IoU conventions `one` and `skip-empty-union` (or those of --conventions),
+and splits the category mIoU by family and by whether the checkpoint trained on the category. Then
+scores the real ShapeNetPart shapes of ../shared/data. With --rotated, the same synthetic shapes are
+scored again each turned onto a random other axis (lying on a side or upside down, seeded): what
+`--up auto` is for. Writes benchmarks/results/zeroshot_<tag>.json.
 
-    python benchmarks/bench_zeroshot.py --tag v1 --trained-from-config      # the shipped model
-    python benchmarks/bench_zeroshot.py --tag v2-votes4 --votes 4
+    python benchmarks/bench_zeroshot.py --tag v1 --trained airplane bag ...       # the first model
+    python benchmarks/bench_zeroshot.py --tag v2 --held-out bench helicopter ... --held-out-families instrument
+    python benchmarks/bench_zeroshot.py --tag v2-auto --up auto --rotated --shapes-per-category 1
 
-Which categories a checkpoint trained on is read from its config.json (`source.categories_trained`),
-or given with --trained.
+Which categories a checkpoint trained on is given with --trained, or as every engine category but
+--held-out ones and those of --held-out-families.
 """
 
 from __future__ import annotations
@@ -17,19 +20,23 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import os
 import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from patchalign3d.data.find3d import Find3DDataset
 from patchalign3d.data.npz import NpzShapes
 from patchalign3d.eval.evaluate import run_evaluation
+from patchalign3d.geometry import SIGNED_UP_AXES, upright_rotation
 from patchalign3d.segment import PatchAlign3D
 from patchalign3d.synth.categories import CATEGORIES
 from patchalign3d.synth.engine import generate_dataset
@@ -39,14 +46,40 @@ RESULTS = Path(__file__).parent / "results"
 REPO = Path(__file__).resolve().parents[1]
 
 
-def trained_categories(model: PatchAlign3D, given: list[str] | None) -> set[str]:
-    """The categories the checkpoint trained on: --trained, else its config's training record."""
-    if given:
-        return set(given)
-    source = model.config.source or {}
-    if "categories_trained" not in source:
-        raise SystemExit("the checkpoint records no source.categories_trained: pass --trained CATEGORY ...")
-    return set(source["categories_trained"])
+def trained_categories(args) -> set[str]:
+    """The categories the checkpoint trained on: --trained, else every category not held out."""
+    if args.trained:
+        return set(args.trained)
+    if not (args.held_out or args.held_out_families):
+        raise SystemExit("say which categories the checkpoint trained on: --trained, or --held-out/--held-out-families")
+    unknown = set(args.held_out or ()) - set(CATEGORIES)
+    if unknown:
+        raise SystemExit(f"unknown categories: {sorted(unknown)}")
+    families = set(args.held_out_families or ())
+    return {name for name, spec in CATEGORIES.items() if name not in set(args.held_out or ()) and spec.family not in families}
+
+
+class Turned:
+    """A dataset whose shapes are each turned so that their up direction points along a random other
+    signed axis (seeded per shape): x, z, -x, -z (lying on a side) or -y (upside down)."""
+
+    AXES = tuple(axis for axis in SIGNED_UP_AXES if axis != "y")
+
+    def __init__(self, dataset, seed: int):
+        self.dataset, self.seed = dataset, seed
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int):
+        shape = self.dataset[index]
+        axis = self.AXES[np.random.default_rng([self.seed, index]).integers(len(self.AXES))]
+        rotation = upright_rotation(axis).numpy()  # turns `axis` to +y; points @ rotation turn +y to `axis`
+
+        def turn(array):
+            return None if array is None else (array.astype(np.float64) @ rotation).astype(np.float32)
+
+        return replace(shape, points=turn(shape.points), vertices=turn(shape.vertices), normals=turn(shape.normals))
 
 
 def evaluate(model, dataset, convention: str, seed: int, extra: dict, out: Path) -> dict:
@@ -73,6 +106,21 @@ def family_table(per_category: dict, trained: set[str]) -> dict:
     }
 
 
+def synthetic_scores(summary: dict, trained: set[str], seconds: float) -> dict:
+    """One synthetic evaluation's summary -> trained / unseen category mIoU (%), per family and category."""
+    per_category = summary["per_category"]
+    rows = [100.0 * row["miou"] for name, row in per_category.items() if name in trained]
+    unseen = [100.0 * row["miou"] for name, row in per_category.items() if name not in trained]
+    return {
+        "shapes": summary["shapes"], "seconds_per_shape": seconds / max(summary["shapes"], 1),
+        "trained_category_miou": statistics.fmean(rows) if rows else None,
+        "unseen_category_miou": statistics.fmean(unseen) if unseen else None,
+        "trained_categories": len(rows), "unseen_categories": len(unseen),
+        "per_family": family_table(per_category, trained),
+        "per_category": {name: 100.0 * row["miou"] for name, row in per_category.items()},
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", help="checkpoint folder (default: the shipped model)")
@@ -80,13 +128,18 @@ def main() -> int:
     parser.add_argument("--shapes-per-category", type=int, default=6)
     parser.add_argument("--seed", type=int, default=90210, help="seed of the test shapes (no training uses it)")
     parser.add_argument("--trained", nargs="+", metavar="CATEGORY", help="categories the checkpoint trained on")
-    parser.add_argument("--votes", type=int, help="test-time votes (when evaluate supports them)")
+    parser.add_argument("--held-out", nargs="+", metavar="CATEGORY", help="categories the checkpoint never saw")
+    parser.add_argument("--held-out-families", nargs="+", metavar="FAMILY", help="families the checkpoint never saw")
+    parser.add_argument("--votes", type=int, help="test-time votes")
     parser.add_argument("--up", default=None, help="up axis handed to evaluate (y, z, auto)")
+    parser.add_argument("--conventions", nargs="+", default=list(CONVENTIONS), choices=CONVENTIONS)
+    parser.add_argument("--rotated", action="store_true", help="also score the shapes turned onto other axes")
+    parser.add_argument("--no-real", action="store_true", help="skip the real shapes")
     args = parser.parse_args()
 
     torch.manual_seed(0)
     model = PatchAlign3D.from_pretrained(args.checkpoint, device="cpu")
-    trained = trained_categories(model, args.trained)
+    trained = trained_categories(args)
     extra = {}
     if args.votes is not None:
         extra["votes"] = args.votes
@@ -96,9 +149,10 @@ def main() -> int:
     report = {
         "checkpoint": model.checkpoint_path, "tag": args.tag, "seed": args.seed, "options": extra,
         "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
-                   "2 shared cores (other jobs running)",
+                   f"2 shared cores, load average {os.getloadavg()[0]:.1f} at the start",
         "torch": torch.__version__, "date": time.strftime("%Y-%m-%d %H:%M"),
-        "synthetic": {}, "real": {},
+        "shapes_per_category": args.shapes_per_category,
+        "synthetic": {}, "real": {}, "rotated": {},
     }
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -109,30 +163,23 @@ def main() -> int:
         subprocess.run([sys.executable, str(REPO / "scripts" / "shared_samples_to_npz.py"),
                         str(REPO.parent / "shared" / "data"), str(tmp / "real")], check=True, capture_output=True)
         real = NpzShapes(tmp / "real")
-        for convention in CONVENTIONS:
-            started = time.perf_counter()
-            summary = evaluate(model, synthetic, convention, 0, extra, tmp / f"eval-{convention}")["summary"]
-            seconds = time.perf_counter() - started
-            per_category = summary["per_category"]
-            rows = [100.0 * row["miou"] for name, row in per_category.items() if name in trained]
-            unseen = [100.0 * row["miou"] for name, row in per_category.items() if name not in trained]
-            report["synthetic"][convention] = {
-                "shapes": summary["shapes"], "seconds_per_shape": seconds / max(summary["shapes"], 1),
-                "trained_category_miou": statistics.fmean(rows) if rows else None,
-                "unseen_category_miou": statistics.fmean(unseen) if unseen else None,
-                "trained_categories": len(rows), "unseen_categories": len(unseen),
-                "per_family": family_table(per_category, trained),
-                "per_category": {name: 100.0 * row["miou"] for name, row in per_category.items()},
-            }
-            real_summary = evaluate(model, real, convention, 0, extra, tmp / f"real-{convention}")["summary"]
-            report["real"][convention] = {
-                "shapes": real_summary["shapes"], "instance_miou": 100.0 * real_summary["instance_miou"],
-                "category_miou": 100.0 * real_summary["category_miou"],
-            }
-            line = report["synthetic"][convention]
-            print(f"[{convention}] trained {line['trained_category_miou']} ({line['trained_categories']} cats)  "
-                  f"unseen {line['unseen_category_miou']} ({line['unseen_categories']} cats)  "
-                  f"real {report['real'][convention]['instance_miou']:.1f}/{report['real'][convention]['category_miou']:.1f}")
+        sets = [("synthetic", synthetic)] + [("rotated", Turned(synthetic, args.seed))] * args.rotated
+        for convention in args.conventions:
+            for kind, dataset in sets:
+                started = time.perf_counter()
+                summary = evaluate(model, dataset, convention, 0, extra, tmp / f"eval-{kind}-{convention}")["summary"]
+                report[kind][convention] = synthetic_scores(summary, trained, time.perf_counter() - started)
+                line = report[kind][convention]
+                print(f"[{kind} {convention}] trained {line['trained_category_miou']} ({line['trained_categories']} cats)  "
+                      f"unseen {line['unseen_category_miou']} ({line['unseen_categories']} cats)", flush=True)
+            if not args.no_real:
+                real_summary = evaluate(model, real, convention, 0, extra, tmp / f"real-{convention}")["summary"]
+                report["real"][convention] = {
+                    "shapes": real_summary["shapes"], "instance_miou": 100.0 * real_summary["instance_miou"],
+                    "category_miou": 100.0 * real_summary["category_miou"],
+                }
+                print(f"[real {convention}] {report['real'][convention]['instance_miou']:.1f} / "
+                      f"{report['real'][convention]['category_miou']:.1f}", flush=True)
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"zeroshot_{args.tag}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")

@@ -16,7 +16,7 @@ from pathlib import Path
 from patchalign3d import __version__
 from patchalign3d.errors import PatchAlignError, first_line
 from patchalign3d.options import (
-    ASSIGN_MODES, DEFAULT_ASSIGN, DEFAULT_TEACHER, DEFAULT_VOTES, RELEASED_TEXT_ENCODER, SEGMENT_UPS, UP_AXES,
+    DEFAULT_MAX_PARTS, ASSIGN_MODES, DEFAULT_ASSIGN, DEFAULT_TEACHER, DEFAULT_VOTES, RELEASED_TEXT_ENCODER, SEGMENT_UPS, UP_AXES,
 )
 
 EXIT_USER_ERROR = 2
@@ -89,6 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
     names = segment.add_mutually_exclusive_group(required=True)
     names.add_argument("--parts", nargs="+", metavar="NAME", help="part names (at least two), e.g. --parts back seat leg arm")
     names.add_argument("--parts-file", metavar="FILE", help="a text file with one part name per line")
+    names.add_argument("--discover", action="store_true",
+                       help="find the parts without names: cluster the patch features and name each part from "
+                            "a vocabulary (--vocabulary; default: the synthetic engine's part names)")
+    found = segment.add_argument_group("--discover")
+    found.add_argument("--max-parts", type=int, default=DEFAULT_MAX_PARTS, metavar="N", help="the finest level")
+    found.add_argument("--granularity", default="auto", metavar="auto|K",
+                       help="the number of parts, 2 .. --max-parts, or auto: the level whose parts are best "
+                            "separated (silhouette); coarser levels are unions of finer ones")
+    found.add_argument("--vocabulary", metavar="FILE", help="candidate part names, one per line")
     segment.add_argument("--assign", choices=ASSIGN_MODES, default=DEFAULT_ASSIGN,
                          help="patch -> point assignment: the nearest patch centre's scores, or the mean over "
                               "the patches holding the point")
@@ -314,21 +323,39 @@ def _existing_segmentation(file, stem, paths):
 
 def run_segment(args: argparse.Namespace) -> int:
     from patchalign3d.batch import SEGMENT_SUFFIXES, OutputPlan, ShapeOutcome, ShapeRun, expand_inputs
-    from patchalign3d.options import SegmentOptions, check_device_name, read_parts_file
+    from patchalign3d.options import DiscoverOptions, SegmentOptions, check_device_name, read_parts_file
 
-    parts = args.parts if args.parts is not None else read_parts_file(args.parts_file)
-    options = SegmentOptions(parts=tuple(parts), up=args.up, assign=args.assign, seed=args.seed, votes=args.votes)
+    if args.discover:
+        if args.votes != DEFAULT_VOTES:
+            raise PatchAlignError("--votes averages the scores of named parts; --discover clusters one sampling")
+        found = DiscoverOptions(max_parts=args.max_parts, granularity=args.granularity, up=args.up, seed=args.seed,
+                                vocabulary=read_parts_file(args.vocabulary) if args.vocabulary else None)
+        summary_parts: list[str] = []  # the names chosen, in the order they first appear
+    else:
+        parts = args.parts if args.parts is not None else read_parts_file(args.parts_file)
+        options = SegmentOptions(parts=tuple(parts), up=args.up, assign=args.assign, seed=args.seed, votes=args.votes)
+        summary_parts = list(options.parts)
     check_device_name(args.device)
     files, missing = expand_inputs(args.inputs)
     plan = OutputPlan(args.out, files, SEGMENT_SUFFIXES)
-    session = _ModelSession(args, list(options.parts))
+    session = _ModelSession(args, None if args.discover else summary_parts)
     run = ShapeRun(plan, missing, overwrite=args.overwrite)
-    width = max(len(name) for name in options.parts)
 
     def process(file, stem, shape):
         from patchalign3d.segment import save_segmentation
 
-        result = session.get().segment(shape, **options.segment_kwargs())
+        notes = []
+        if args.discover:
+            from patchalign3d.discover import discover
+
+            parts, result = discover(session.get(), shape, **found.discover_kwargs())
+            summary_parts.extend(name for name in parts.part_names if name not in summary_parts)
+            notes.append(f"  discovered {parts.level} parts (granularity {found.granularity}; silhouette "
+                         f"{parts.silhouette[parts.level]:.2f}); each part's name, its cosine with the part:")
+            confidence = dict(zip(parts.part_names, parts.confidence))
+        else:
+            result = session.get().segment(shape, **options.segment_kwargs())
+            confidence = {}
         written = save_segmentation(result, shape, plan.out_dir, stem, preview=not args.no_preview)
         if args.export_parts:
             from patchalign3d.export import write_parts
@@ -338,12 +365,14 @@ def run_segment(args: argparse.Namespace) -> int:
         kind = "mesh" if shape.is_mesh else "point cloud"
         size = f"{len(shape.vertices)} vertices, {len(shape.faces)} faces" if shape.is_mesh else f"{len(shape.vertices)} points"
         of = "surface area" if shape.is_mesh else "points"
-        lines = [f"{file}: {kind}, {size} -> {plan.out_dir / stem}.{{{','.join(p.suffix[1:] for p in written)}}}; "
-                 f"share of the {of}:"]
         if result.up_confidence is not None:
             tried = ", ".join(f"{axis} {value:.3f}" for axis, value in result.up_confidence.items())
-            lines.insert(1, f"  up: {result.up} (chosen by --up auto; mean best-part cosine: {tried})")
-        lines += [f"  {name:<{width}}  {100 * share:5.1f}%" for name, share in shares.items()]
+            notes.append(f"  up: {result.up} (chosen by --up auto; mean best-part cosine: {tried})")
+        width = max(len(name) for name in result.part_names)
+        lines = [f"{file}: {kind}, {size} -> {plan.out_dir / stem}.{{{','.join(p.suffix[1:] for p in written)}}}; "
+                 f"share of the {of}:", *notes]
+        lines += [f"  {name:<{width}}  {100 * share:5.1f}%" + (f"  (cosine {confidence[name]:.2f})" if confidence else "")
+                  for name, share in shares.items()]
         run.echo("\n".join(lines))
         return ShapeOutcome(input=str(file), stem=stem, status="written", kind=kind, vertices=len(shape.vertices),
                             faces=len(shape.faces) if shape.is_mesh else None, shares=shares,
@@ -352,7 +381,7 @@ def run_segment(args: argparse.Namespace) -> int:
     try:
         run.run(_shape_reader(args), process, existing_outcome=_existing_segmentation)
     finally:
-        code = _finish_run(run, list(options.parts))
+        code = _finish_run(run, summary_parts)
     return code
 
 

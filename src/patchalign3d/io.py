@@ -66,6 +66,12 @@ class Shape:
         """True when the shape has triangles (and so a surface to sample)."""
         return self.faces is not None
 
+    def face_centroids_and_areas(self) -> tuple[np.ndarray, np.ndarray]:
+        """A mesh's (F, 3) face centroids and (F,) face areas, float64."""
+        corners = self.vertices[self.faces].astype(np.float64)
+        areas = 0.5 * np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1)
+        return corners.mean(axis=1), areas
+
     def __repr__(self) -> str:
         kind = f"mesh, {len(self.faces)} faces" if self.faces is not None else "point cloud"
         colour = ", coloured" if self.vertex_colors is not None else ""

@@ -31,6 +31,8 @@ SEGMENT_UPS = UP_AXES + ("auto",)
 signed axes the frame it is most confident in: lying-down and upside-down assets)."""
 DEFAULT_VOTES = 1
 """Samplings averaged per shape unless told otherwise (`--votes`)."""
+DEFAULT_MAX_PARTS = 8
+"""The finest level `segment --discover` builds unless told otherwise (`--max-parts`)."""
 
 DEFAULT_CHECKPOINT = Path(__file__).parent / "assets" / "default"
 """The model shipped in the package: what every command uses without --checkpoint."""
@@ -141,3 +143,44 @@ class SegmentOptions:
         """The keywords of `PatchAlign3D.segment` these options stand for."""
         return {"parts": list(self.parts), "up": self.up, "assign": self.assign, "seed": self.seed,
                 "votes": self.votes}
+
+
+@dataclass(frozen=True)
+class DiscoverOptions:
+    """Per-shape options of `segment --discover`, checked on construction.
+
+    max_parts: the finest level (>= 2); granularity: "auto" or a number of parts in 2 .. max_parts
+    (the CLI's text "4" is read as 4); up: "y" or "z"; seed: of the sampling; vocabulary: candidate
+    names (None: the synthetic engine's), validated like part names.
+    """
+
+    max_parts: int = DEFAULT_MAX_PARTS
+    granularity: int | str = "auto"
+    up: str = "y"
+    seed: int = 0
+    vocabulary: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_parts, bool) or not isinstance(self.max_parts, int) or self.max_parts < 2:
+            raise PatchAlignError(f"--max-parts must be an integer of at least 2, got {self.max_parts!r}")
+        granularity = self.granularity
+        if isinstance(granularity, str) and granularity.isdigit():
+            granularity = int(granularity)
+        if granularity != "auto" and (isinstance(granularity, bool) or not isinstance(granularity, int)
+                                      or not 2 <= granularity <= self.max_parts):
+            raise PatchAlignError(f"--granularity must be auto or a number of parts in 2 .. {self.max_parts}, "
+                                  f"got {self.granularity!r}")
+        object.__setattr__(self, "granularity", granularity)
+        check_up_axis(self.up)
+        if self.vocabulary is not None:
+            validate_part_names(list(self.vocabulary))
+            if len(self.vocabulary) < self.max_parts:
+                raise PatchAlignError(f"the vocabulary has {len(self.vocabulary)} names; --max-parts "
+                                      f"{self.max_parts} needs at least as many")
+            object.__setattr__(self, "vocabulary", tuple(self.vocabulary))
+
+    def discover_kwargs(self) -> dict:
+        """The keywords of `patchalign3d.discover.discover` these options stand for."""
+        vocabulary = list(self.vocabulary) if self.vocabulary is not None else None
+        return {"max_parts": self.max_parts, "granularity": self.granularity, "up": self.up, "seed": self.seed,
+                "vocabulary": vocabulary}

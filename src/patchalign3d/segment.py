@@ -244,11 +244,9 @@ class PatchAlign3D:
         scores = sample_scores[nearest_sample(samples, shape.vertices)] if votes == 1 else voted.carry(shape.vertices)
         face_labels = face_areas = None
         if shape.is_mesh:
-            corners = shape.vertices[shape.faces].astype(np.float64)
-            centroids = corners.mean(axis=1)
+            centroids, face_areas = shape.face_centroids_and_areas()
             face_scores = sample_scores[nearest_sample(samples, centroids)] if votes == 1 else voted.carry(centroids)
             face_labels = face_scores.argmax(-1)
-            face_areas = 0.5 * np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1)
         return Segmentation(
             part_names=list(parts),
             labels=scores.argmax(-1),
