@@ -71,10 +71,13 @@ class Turned:
     def __len__(self) -> int:
         return len(self.dataset)
 
+    def axis(self, index: int) -> str:
+        """The signed axis shape `index` is turned to point up along."""
+        return self.AXES[np.random.default_rng([self.seed, index]).integers(len(self.AXES))]
+
     def __getitem__(self, index: int):
         shape = self.dataset[index]
-        axis = self.AXES[np.random.default_rng([self.seed, index]).integers(len(self.AXES))]
-        rotation = upright_rotation(axis).numpy()  # turns `axis` to +y; points @ rotation turn +y to `axis`
+        rotation = upright_rotation(self.axis(index)).numpy()  # turns `axis` to +y; points @ rotation turn +y to `axis`
 
         def turn(array):
             return None if array is None else (array.astype(np.float64) @ rotation).astype(np.float32)

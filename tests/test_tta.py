@@ -15,6 +15,7 @@ from patchalign3d.eval.evaluate import run_evaluation
 from patchalign3d.geometry import SIGNED_UP_AXES, upright_rotation
 from patchalign3d.io import Shape, load_shape, sample_points
 from patchalign3d.model import create_model
+from patchalign3d.options import DEFAULT_VOTES
 from patchalign3d.segment import PatchAlign3D
 
 REPO = Path(__file__).resolve().parents[1]
@@ -56,7 +57,7 @@ def test_votes_average_the_scores_of_the_single_samplings():
     model = tiny_model()
     cloud = lumpy_cloud()
     voted = model.segment(cloud, ["a", "b", "c"], votes=3, seed=5)
-    singles = [model.segment(cloud, ["a", "b", "c"], seed=5 + k) for k in range(3)]
+    singles = [model.segment(cloud, ["a", "b", "c"], seed=5 + k, votes=1) for k in range(3)]
     # one batched forward of three samplings = the mean of three separate runs, point by point
     np.testing.assert_allclose(voted.scores, np.mean([s.scores for s in singles], axis=0), atol=1e-5)
     assert np.array_equal(voted.labels, voted.scores.argmax(-1))
@@ -65,9 +66,10 @@ def test_votes_average_the_scores_of_the_single_samplings():
 
 
 def test_one_vote_is_the_plain_path_and_bad_votes_are_refused():
+    assert PatchAlign3D.segment.__defaults__[-1] == DEFAULT_VOTES == 4  # the measured default
     model = tiny_model()
     cloud = lumpy_cloud()
-    plain = model.segment(cloud, ["a", "b"])
+    plain = model.segment(cloud, ["a", "b"], votes=1)
     embeddings = model.encode_parts(["a", "b"])
     samples = torch.from_numpy(plain.sample_points)[None]
     point_scores, _, _ = model.predict(samples, embeddings)

@@ -52,9 +52,9 @@ def _add_shape_options(parser: argparse.ArgumentParser, ups=UP_AXES) -> None:
 
 
 def _add_votes_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--votes", type=int, default=DEFAULT_VOTES, metavar="K",
-                        help="average the scores of K samplings of each shape (seeds seed .. seed+K-1), "
-                             "batched through the encoder")
+    parser.add_argument("--votes", type=int, default=None, metavar="K",
+                        help=f"average the scores of K samplings of each shape (seeds seed .. seed+K-1), "
+                             f"batched through the encoder; 1 = a single sampling (default: {DEFAULT_VOTES})")
 
 
 def _add_dataset_options(parser: argparse.ArgumentParser) -> None:
@@ -326,14 +326,15 @@ def run_segment(args: argparse.Namespace) -> int:
     from patchalign3d.options import DiscoverOptions, SegmentOptions, check_device_name, read_parts_file
 
     if args.discover:
-        if args.votes != DEFAULT_VOTES:
+        if args.votes is not None:
             raise PatchAlignError("--votes averages the scores of named parts; --discover clusters one sampling")
         found = DiscoverOptions(max_parts=args.max_parts, granularity=args.granularity, up=args.up, seed=args.seed,
                                 vocabulary=read_parts_file(args.vocabulary) if args.vocabulary else None)
         summary_parts: list[str] = []  # the names chosen, in the order they first appear
     else:
         parts = args.parts if args.parts is not None else read_parts_file(args.parts_file)
-        options = SegmentOptions(parts=tuple(parts), up=args.up, assign=args.assign, seed=args.seed, votes=args.votes)
+        options = SegmentOptions(parts=tuple(parts), up=args.up, assign=args.assign, seed=args.seed,
+                                 votes=DEFAULT_VOTES if args.votes is None else args.votes)
         summary_parts = list(options.parts)
     check_device_name(args.device)
     files, missing = expand_inputs(args.inputs)
@@ -431,7 +432,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     model = _ModelSession(args).get()
     run_evaluation(
         model, dataset, out, seed=args.seed, convention=args.convention, part_names=names, up=args.up,
-        assign=args.assign, votes=args.votes, score_on=args.score_on, gallery=args.gallery,
+        assign=args.assign, votes=DEFAULT_VOTES if args.votes is None else args.votes, score_on=args.score_on,
+        gallery=args.gallery,
         dataset_name=f"{args.dataset}:{args.root}",
     )
     print(f"wrote results.json, results.md, per_shape.csv and the gallery under {args.out}")

@@ -25,7 +25,7 @@ from patchalign3d.geometry import FrameTransform, upright_rotation
 from patchalign3d.io import Shape, check_extent, load_shape, sample_points, validate_points
 from patchalign3d.model import EncoderConfig, PatchAlignNet
 from patchalign3d.options import (
-    ASSIGN_MODES, DEFAULT_ASSIGN, DEFAULT_CHECKPOINT, check_assign, check_segment_parts, check_segment_up,
+    ASSIGN_MODES, DEFAULT_ASSIGN, DEFAULT_CHECKPOINT, DEFAULT_VOTES, check_assign, check_segment_parts, check_segment_up,
     check_up_axis, check_votes,
 )
 from patchalign3d.text import TextBank, validate_part_names
@@ -219,7 +219,7 @@ class PatchAlign3D:
         up: str = "y",
         assign: str = DEFAULT_ASSIGN,
         seed: int = 0,
-        votes: int = 1,
+        votes: int = DEFAULT_VOTES,
     ) -> Segmentation:
         """Segment one shape (a file path, a `Shape`, or an (N, 3) array of points) into `parts` (>= 2).
 
@@ -264,7 +264,7 @@ class PatchAlign3D:
         )
 
     def vote(self, shape: Shape, part_embeddings: torch.Tensor, up: str = "y", assign: str = DEFAULT_ASSIGN,
-             seed: int = 0, votes: int = 1, num_points: int | None = None) -> Votes:
+             seed: int = 0, votes: int = DEFAULT_VOTES, num_points: int | None = None) -> Votes:
         """The scores of `votes` samplings of a validated shape in its frame (`up`, or "auto"), batched
         through the encoder: `patchalign3d.tta.vote`. num_points: per sampling (default: the checkpoint's)."""
         encoder = self.config.model.encoder

@@ -31,6 +31,10 @@ __all__ = ["Votes", "vote", "AUTO_UP", "MAX_BATCH"]
 AUTO_UP = SEGMENT_UPS[-1]
 """The `up` that asks for the frame to be chosen among the six signed axes (`SIGNED_UP_AXES`)."""
 
+Y_MARGIN = 0.0
+"""How much more confident than y-up (the frame of glTF, ShapeNet and Objaverse assets) another frame
+must be to be chosen by up="auto": benchmarks/tune_up_auto.py, on a development draw."""
+
 MAX_BATCH = 32
 """Clouds per encoder forward: K votes times F frames are split into batches of at most this many."""
 
@@ -66,6 +70,15 @@ class Votes:
         return self.scores[0] if len(self.samples) == 1 else self.carry(self.samples[0])
 
 
+def choose_frame(confidence: dict[str, float], margin: float = Y_MARGIN) -> str:
+    """The frame to keep: the most confident one, but y-up unless another beats it by more than
+    `margin` (a lone frame is kept as it is)."""
+    best = max(confidence, key=confidence.get)
+    if "y" in confidence and confidence[best] <= confidence["y"] + margin:
+        return "y"
+    return best
+
+
 def candidate_frames(up: str) -> tuple[str, ...]:
     """The up axes to try: all six signed axes for "auto", else `up` alone."""
     return SIGNED_UP_AXES if up == AUTO_UP else (up,)
@@ -88,8 +101,8 @@ def vote(model, shape: Shape, part_embeddings: torch.Tensor, draw, up: str = "y"
     point_scores, patch_scores, patch_index = (torch.cat(parts).cpu() for parts in zip(*outputs))
     point_scores = point_scores.unflatten(0, (len(frames), votes))
     patch_scores = patch_scores.unflatten(0, (len(frames), votes))
-    confidence = patch_scores.amax(-1).mean(dim=(1, 2))
-    best = int(confidence.argmax())
+    confidence = {frame: float(value) for frame, value in zip(frames, patch_scores.amax(-1).mean(dim=(1, 2)))}
+    best = frames.index(choose_frame(confidence))
     return Votes(
         samples=samples,
         sample_index=np.stack([index for _, index in drawn]),
@@ -97,5 +110,5 @@ def vote(model, shape: Shape, part_embeddings: torch.Tensor, draw, up: str = "y"
         patch_scores=patch_scores[best, 0].numpy(),
         patch_index=patch_index[best * votes].numpy(),
         up=frames[best],
-        confidence={frame: float(value) for frame, value in zip(frames, confidence)},
+        confidence=confidence,
     )
