@@ -7,42 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-from torch import nn
 
-from patchalign3d.checkpoint import CheckpointConfig
+from test_evaluate import make_model as fake_model  # features: e0 above the middle, e1 below; names top, bottom, ...
+
 from patchalign3d.discover import cluster_levels, default_vocabulary, discover, silhouette
 from patchalign3d.errors import PatchAlignError
-from patchalign3d.geometry import knn_group
 from patchalign3d.io import Shape, load_shape
-from patchalign3d.model import PRESETS, ModelConfig
 from patchalign3d.segment import PatchAlign3D
 
 REPO = Path(__file__).resolve().parents[1]
 CHAIR = REPO / "examples" / "chair.glb"
-
-
-class FakeTextBank:
-    encoder_name = "fake"
-    names = ["top", "bottom", "left", "right"]
-
-    def embed(self, names):
-        return torch.eye(4)[[self.names.index(n) for n in names]]
-
-
-class UpDownNet(nn.Module):
-    """Patch feature e0 for centres above the middle, e1 below."""
-
-    def forward(self, points):
-        _, centers, index = knn_group(points, 16, 8)
-        above = (centers[..., 1] > 0).float()
-        zeros = torch.zeros_like(above)
-        return torch.stack([above, 1 - above, zeros, zeros], -1), centers, index
-
-
-def fake_model():
-    config = CheckpointConfig(model=ModelConfig(encoder=PRESETS["tiny"], head_dim=4), text_encoder="fake")
-    return PatchAlign3D(UpDownNet(), config, FakeTextBank(), torch.device("cpu"))
 
 
 def two_slabs(n=800, seed=0):

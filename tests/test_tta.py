@@ -9,37 +9,18 @@ import numpy as np
 import pytest
 import torch
 
-from patchalign3d.checkpoint import CheckpointConfig
+from test_frames_and_sampling import lumpy_cloud, tiny_model
+
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.eval.evaluate import run_evaluation
 from patchalign3d.geometry import SIGNED_UP_AXES, upright_rotation
 from patchalign3d.io import Shape, load_shape, sample_points
-from patchalign3d.model import create_model
 from patchalign3d.options import DEFAULT_VOTES
 from patchalign3d.segment import PatchAlign3D
 
 REPO = Path(__file__).resolve().parents[1]
 CHAIR = REPO / "examples" / "chair.glb"
 CHAIR_PARTS = ["back", "seat", "leg", "arm"]
-
-
-class FakeTextBank:
-    encoder_name = "fake"
-    names = ["a", "b", "c", "d"]
-
-    def embed(self, names):
-        return torch.nn.functional.normalize(torch.eye(4)[[self.names.index(n) for n in names]] + 0.1, dim=-1)
-
-
-def tiny_model():
-    torch.manual_seed(0)
-    net = create_model("tiny", head_dim=4)
-    return PatchAlign3D(net, CheckpointConfig(model=net.config, text_encoder="fake"), FakeTextBank(), torch.device("cpu"))
-
-
-def lumpy_cloud(n=900, seed=0):
-    rng = np.random.default_rng(seed)
-    return (rng.normal(size=(n, 3)) * [0.5, 1.0, 0.7] + [0.2, 0.0, 0.1]).astype(np.float32)
 
 
 @pytest.fixture(scope="module")
