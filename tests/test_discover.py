@@ -10,7 +10,7 @@ import pytest
 
 from test_evaluate import make_model as fake_model  # features: e0 above the middle, e1 below; names top, bottom, ...
 
-from patchalign3d.discover import cluster_levels, default_vocabulary, discover, silhouette
+from patchalign3d.discover import cluster_levels, default_vocabulary, discover, patch_descriptors, silhouette
 from patchalign3d.errors import PatchAlignError
 from patchalign3d.io import Shape, load_shape
 from patchalign3d.segment import PatchAlign3D
@@ -36,7 +36,7 @@ def test_levels_are_nested_and_numbered_from_zero():
     rng = np.random.default_rng(1)
     features = rng.normal(size=(64, 8))
     features /= np.linalg.norm(features, axis=1, keepdims=True)
-    levels = cluster_levels(features, rng.uniform(-1, 1, (64, 3)), 6)
+    levels = cluster_levels(patch_descriptors(features, rng.uniform(-1, 1, (64, 3))), 6)
     assert sorted(levels) == [2, 3, 4, 5, 6]
     for k, labels in levels.items():
         assert sorted(set(labels.tolist())) == list(range(k))

@@ -26,7 +26,7 @@ from patchalign3d.assignment import nearest_sample
 from patchalign3d.io import Shape
 from patchalign3d.options import DEFAULT_MAX_PARTS, DiscoverOptions
 
-__all__ = ["Discovery", "discover", "default_vocabulary", "silhouette", "POSITION_WEIGHT", "DEFAULT_MAX_PARTS"]
+__all__ = ["Discovery", "discover", "default_vocabulary", "silhouette", "cluster_levels", "POSITION_WEIGHT"]
 
 POSITION_WEIGHT = 0.5
 """Weight of a patch centre (model frame, unit sphere) beside its unit feature in the descriptors."""
@@ -80,15 +80,19 @@ def silhouette(x: np.ndarray, labels: np.ndarray) -> float:
     return float(scores.mean())
 
 
-def cluster_levels(features: np.ndarray, centers: np.ndarray, max_parts: int) -> dict[int, np.ndarray]:
-    """Ward tree over [features, POSITION_WEIGHT * centres] -> {k: (G,) int part labels} for k = 2 ..
-    max_parts, labels numbered 0 .. k-1 by first patch."""
+def patch_descriptors(features: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """(G, D) unit patch features and (G, 3) model-frame centres -> (G, D + 3) float64 descriptors."""
+    return np.concatenate([features, POSITION_WEIGHT * centers], axis=1).astype(np.float64)
+
+
+def cluster_levels(descriptors: np.ndarray, max_parts: int) -> dict[int, np.ndarray]:
+    """Ward tree over (G, C) patch descriptors -> {k: (G,) int part labels} for k = 2 .. max_parts,
+    labels numbered 0 .. k-1 by first patch."""
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    descriptors = np.concatenate([features, POSITION_WEIGHT * centers], axis=1).astype(np.float64)
     tree = linkage(descriptors, method="ward")
     levels = {}
-    for k in range(2, min(max_parts, len(features)) + 1):
+    for k in range(2, min(max_parts, len(descriptors)) + 1):
         raw = fcluster(tree, t=k, criterion="maxclust")
         _, first, relabelled = np.unique(raw, return_index=True, return_inverse=True)
         order = np.argsort(np.argsort(first))  # number parts by their first patch
@@ -126,8 +130,8 @@ def discover(model, shape: Shape, vocabulary: list[str] | None = None, max_parts
     samples, _ = draw_encoder_points(shape, model.config.model.encoder, seed)
     features, centers, patch_index = model.patch_features(torch.from_numpy(samples)[None], up)
     features, centers = features[0].cpu(), centers[0].cpu()
-    levels = cluster_levels(features.numpy(), centers.numpy(), max_parts)
-    descriptors = np.concatenate([features.numpy(), POSITION_WEIGHT * centers.numpy()], axis=1)
+    descriptors = patch_descriptors(features.numpy(), centers.numpy())
+    levels = cluster_levels(descriptors, max_parts)
     scores = {k: silhouette(descriptors, labels) for k, labels in levels.items()}
     level = max(scores, key=scores.get) if granularity == "auto" else granularity
     patch_parts = levels[level]
@@ -137,10 +141,11 @@ def discover(model, shape: Shape, vocabulary: list[str] | None = None, max_parts
     found = Discovery(names, confidence, patch_parts, level, scores, levels)
 
     patch_centers = samples[patch_index[0, :, 0].cpu().numpy()]
-    sample_parts = patch_parts[nearest_sample(patch_centers, samples)]
+    nearest_patch = nearest_sample(patch_centers, samples)  # the "nearest" assignment, in the input frame
+    sample_parts = patch_parts[nearest_patch]
     name_embeddings = embeddings[[vocabulary.index(n) for n in names]].cpu()
     patch_scores = (features @ name_embeddings.T).numpy()
-    sample_scores = patch_scores[nearest_sample(patch_centers, samples)]
+    sample_scores = patch_scores[nearest_patch]
     carried = nearest_sample(samples, shape.vertices)
     face_labels = face_areas = None
     if shape.is_mesh:

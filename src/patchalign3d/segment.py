@@ -241,12 +241,11 @@ class PatchAlign3D:
         voted = self.vote(shape, self.encode_parts(parts), up=up, assign=assign, seed=seed, votes=votes)
         samples = voted.samples[0]
         sample_scores = voted.sample_scores()
-        scores = sample_scores[nearest_sample(samples, shape.vertices)] if votes == 1 else voted.carry(shape.vertices)
+        scores = voted.carry(shape.vertices)
         face_labels = face_areas = None
         if shape.is_mesh:
             centroids, face_areas = shape.face_centroids_and_areas()
-            face_scores = sample_scores[nearest_sample(samples, centroids)] if votes == 1 else voted.carry(centroids)
-            face_labels = face_scores.argmax(-1)
+            face_labels = voted.carry(centroids).argmax(-1)
         return Segmentation(
             part_names=list(parts),
             labels=scores.argmax(-1),

@@ -3,13 +3,14 @@
     shape --draw K samplings (seeds seed .. seed+K-1)--> (K, n, 3)
           --turn each into every candidate frame (one, or the six signed axes for up="auto")--> (F*K, n, 3)
           --one batched forward--> scores (F, K, n, P), patch scores (F, K, G, P)
-          --keep the frame whose patches match some part best (mean best-part cosine)--> Votes
+          --keep the frame whose patches match some part best (mean best-part cosine; y-up unless
+            another frame beats it by Y_MARGIN)--> Votes
     Votes.carry(points): each query point's scores averaged over the K samplings (nearest sample of each)
 
 A single sampling decides a point's part from the one patch it falls in, and which 2,048 points are
 drawn moves the patch borders: the same chair agrees with itself on 88 % of its points between two
-seeds. Averaging the scores of K samplings smooths those borders; batching them through the encoder
-makes K = 4 cost far less than four runs (benchmarks/bench_tta.py). The frame choice rests on the
+seeds. Averaging the scores of K samplings smooths those borders; batched through the encoder, K = 4
+costs 2.9 times one sampling, not 4 (benchmarks/bench_tta.py). The frame choice rests on the
 model's own confidence: in a frame it was not trained in, patch features match the part names less
 well (docs/DESIGN.md#frames). `segment` and `evaluate` both score shapes here.
 """
@@ -26,7 +27,7 @@ from patchalign3d.geometry import SIGNED_UP_AXES, upright_rotation
 from patchalign3d.io import Shape
 from patchalign3d.options import SEGMENT_UPS, check_votes
 
-__all__ = ["Votes", "vote", "AUTO_UP", "MAX_BATCH"]
+__all__ = ["Votes", "vote", "choose_frame", "candidate_frames", "AUTO_UP", "Y_MARGIN", "MAX_BATCH"]
 
 AUTO_UP = SEGMENT_UPS[-1]
 """The `up` that asks for the frame to be chosen among the six signed axes (`SIGNED_UP_AXES`)."""
@@ -62,7 +63,7 @@ class Votes:
 
     def carry(self, points: np.ndarray) -> np.ndarray:
         """(M, 3) input-frame points -> (M, P) scores, the mean over the samplings of the scores of
-        each sampling's nearest sampled point."""
+        each sampling's nearest sampled point (with one sampling, exactly its nearest sample's)."""
         total = np.zeros((len(points), self.scores.shape[-1]), dtype=np.float64)
         for samples, scores in zip(self.samples, self.scores):
             total += scores[nearest_sample(samples, points)]
